@@ -1,0 +1,139 @@
+package io.overseer.server;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.overseer.server.api.ErrorMappingInterceptor;
+import io.overseer.server.api.JobServiceImpl;
+import io.overseer.server.api.JobWatcher;
+import io.overseer.server.api.Limits;
+import io.overseer.server.api.WorkerServiceImpl;
+import io.overseer.server.core.ClaimOperations;
+import io.overseer.server.core.JobOperations;
+import io.overseer.server.core.WorkerOperations;
+import io.overseer.server.domain.Backoff;
+import io.overseer.server.maintenance.Maintenance;
+import io.overseer.server.signal.Signals;
+import io.overseer.server.store.AssetRepository;
+import io.overseer.server.store.Database;
+import io.overseer.server.store.EventRepository;
+import io.overseer.server.store.JobRepository;
+import io.overseer.server.store.LeaseRepository;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the server together and owns its lifecycle: start, then a clean {@link #close()}. */
+public final class OverseerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OverseerServer.class);
+
+  private final ServerConfig config;
+  private final DatabaseHandle database;
+  private final Signals signals;
+  private final JobWatcher watcher;
+  private final Maintenance maintenance;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server server;
+
+  private OverseerServer(ServerConfig config, DatabaseHandle database, ServerBuilder<?> builder) throws IOException {
+    this.config = config;
+    this.database = database;
+    Database db = new Database(database.pool());
+    db.migrate();
+    JobRepository jobs = new JobRepository();
+    LeaseRepository leases = new LeaseRepository();
+    EventRepository events = new EventRepository();
+    AssetRepository assets = new AssetRepository();
+    Backoff backoff = new Backoff(ThreadLocalRandom.current());
+    signals = new Signals(db, database::openDedicated);
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, signals);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, signals, backoff);
+    ClaimOperations claims = new ClaimOperations(db, leases, signals, config.queueLimits, Duration.ofSeconds(1));
+    watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
+    signals.addEventListener(watcher);
+    maintenance = new Maintenance(db, leases, signals, backoff, config.maintenanceInterval, config.cancelGrace);
+    Limits limits = new Limits(config.maxPayloadBytes);
+    ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
+    server =
+        builder
+            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors))
+            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(ProtoReflectionService.newInstance())
+            .build();
+    signals.start();
+    maintenance.start();
+    server.start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus("overseer.v1.JobService", ServingStatus.SERVING);
+    health.setStatus("overseer.v1.WorkerService", ServingStatus.SERVING);
+  }
+
+  /** Starts on Netty at {@code config.host:config.port}. */
+  public static OverseerServer start(ServerConfig config) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port));
+    return start(config, builder);
+  }
+
+  /** Starts with the given transport (tests pass an in-process builder). */
+  public static OverseerServer start(ServerConfig config, ServerBuilder<?> builder) throws IOException {
+    DatabaseHandle database = DatabaseHandle.open(config);
+    try {
+      return new OverseerServer(config, database, builder);
+    } catch (IOException | RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public String databaseDescription() {
+    return database.description();
+  }
+
+  public int activeWatchStreams() {
+    return watcher.activeStreams();
+  }
+
+  /**
+   * Stops accepting calls, returns long-polls empty, ends watch streams UNAVAILABLE, gives unary
+   * calls the drain timeout, then closes the pool and the embedded database. Running jobs are left
+   * to their workers, whose heartbeats any other node accepts.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    signals.close();
+    watcher.close();
+    try {
+      if (!server.awaitTermination(config.drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("calls still running after the drain timeout ({}); cancelling them", config.drainTimeout);
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    maintenance.close();
+    try {
+      database.close();
+    } catch (IOException e) {
+      log.warn("closing the database: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.overseer.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Every setting of the server: a flag, and an {@code OVERSEER_*} environment variable as its
+ * default. {@link #validate()} fails fast with a message that names the flag to change.
+ */
+@Command(
+    name = "overseer-server",
+    mixinStandardHelpOptions = true,
+    version = "overseer 0.1.0",
+    description = "Overseer: a gRPC job-orchestration server on PostgreSQL.",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    showDefaultValues = true)
+public final class ServerConfig {
+  @Option(names = "--port", defaultValue = "${env:OVERSEER_PORT:-50051}", description = "gRPC port; 0 picks a free one. Env: OVERSEER_PORT.")
+  public int port;
+
+  @Option(names = "--host", defaultValue = "${env:OVERSEER_HOST:-0.0.0.0}", description = "Address to bind. Env: OVERSEER_HOST.")
+  public String host;
+
+  @Option(names = "--database-url", defaultValue = "${env:OVERSEER_DATABASE_URL}", description = "jdbc:postgresql://host:port/db?user=…; unset starts an embedded PostgreSQL. Env: OVERSEER_DATABASE_URL.")
+  public String databaseUrl;
+
+  @Option(names = "--data-dir", defaultValue = "${env:OVERSEER_DATA_DIR:-./overseer-data}", description = "Data directory of the embedded PostgreSQL. Env: OVERSEER_DATA_DIR.")
+  public Path dataDir;
+
+  @Option(names = "--db-pool-size", defaultValue = "${env:OVERSEER_DB_POOL_SIZE:-16}", description = "Maximum database connections. Env: OVERSEER_DB_POOL_SIZE.")
+  public int poolSize;
+
+  @Option(names = "--queue-limit", split = ",", defaultValue = "${env:OVERSEER_QUEUE_LIMITS}", description = "Per-queue concurrency limit, e.g. gpu=1 (repeatable or comma-separated). Env: OVERSEER_QUEUE_LIMITS.")
+  public Map<String, Integer> queueLimits = new LinkedHashMap<>();
+
+  @Option(names = "--cancel-grace", defaultValue = "${env:OVERSEER_CANCEL_GRACE:-30s}", converter = DurationConverter.class, description = "How long a running job's worker has to acknowledge a cancel. Env: OVERSEER_CANCEL_GRACE.")
+  public Duration cancelGrace;
+
+  @Option(names = "--maintenance-interval", defaultValue = "${env:OVERSEER_MAINTENANCE_INTERVAL:-1s}", converter = DurationConverter.class, description = "How often expired leases, timeouts and cancels are handled. Env: OVERSEER_MAINTENANCE_INTERVAL.")
+  public Duration maintenanceInterval;
+
+  @Option(names = "--drain-timeout", defaultValue = "${env:OVERSEER_DRAIN_TIMEOUT:-10s}", converter = DurationConverter.class, description = "On SIGTERM, how long in-flight calls may finish. Env: OVERSEER_DRAIN_TIMEOUT.")
+  public Duration drainTimeout;
+
+  @Option(names = "--max-payload-bytes", defaultValue = "${env:OVERSEER_MAX_PAYLOAD_BYTES:-1048576}", description = "Largest params or result, as JSON. Env: OVERSEER_MAX_PAYLOAD_BYTES.")
+  public int maxPayloadBytes;
+
+  /** Parses flags (and the environment); throws CommandLine.ParameterException on bad input. */
+  public static ServerConfig parse(String... args) {
+    ServerConfig config = new ServerConfig();
+    new CommandLine(config).parseArgs(args);
+    config.validate();
+    return config;
+  }
+
+  /** Checks ranges; throws IllegalArgumentException naming the flag and what to change. */
+  public void validate() {
+    require(port >= 0 && port <= 65535, "--port must be 0..65535, got " + port);
+    require(databaseUrl == null || databaseUrl.startsWith("jdbc:postgresql:"),
+        "--database-url must start with jdbc:postgresql: (e.g. jdbc:postgresql://127.0.0.1:5432/overseer?user=postgres), got " + databaseUrl);
+    require(poolSize >= 2 && poolSize <= 1000, "--db-pool-size must be 2..1000, got " + poolSize);
+    queueLimits.forEach((q, n) -> require(n != null && n >= 1, "--queue-limit " + q + " must be at least 1, got " + n));
+    require(!cancelGrace.isNegative(), "--cancel-grace must not be negative");
+    require(maintenanceInterval.toMillis() >= 10, "--maintenance-interval must be at least 10ms");
+    require(!drainTimeout.isNegative(), "--drain-timeout must not be negative");
+    require(maxPayloadBytes >= 1024, "--max-payload-bytes must be at least 1024");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** Reads durations like 500ms, 30s, 5m, 2h, 7d, or ISO-8601 (PT30S). */
+  public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase();
+      try {
+        if (v.startsWith("pt") || v.startsWith("p")) {
+          return Duration.parse(value.trim().toUpperCase());
+        }
+        if (v.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        }
+        long n = Long.parseLong(v.substring(0, v.length() - 1));
+        switch (v.charAt(v.length() - 1)) {
+          case 's': return Duration.ofSeconds(n);
+          case 'm': return Duration.ofMinutes(n);
+          case 'h': return Duration.ofHours(n);
+          case 'd': return Duration.ofDays(n);
+          default: break;
+        }
+      } catch (RuntimeException e) {
+        // reported below
+      }
+      throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 30s, 5m, 2h, 7d");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.overseer.server.api;
+
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * Turns an exception thrown by a service method into the status {@link ErrorMapper} gives it,
+ * instead of grpc-java's bare UNKNOWN. Services just throw.
+ */
+public final class ErrorMappingInterceptor implements ServerInterceptor {
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    ServerCall.Listener<Q> delegate;
+    try {
+      delegate = next.startCall(call, headers);
+    } catch (RuntimeException e) {
+      close(call, e);
+      return new ServerCall.Listener<>() {};
+    }
+    return new SimpleForwardingServerCallListener<>(delegate) {
+      @Override
+      public void onMessage(Q message) {
+        try {
+          super.onMessage(message);
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        try {
+          super.onHalfClose();
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+    };
+  }
+
+  private static void close(ServerCall<?, ?> call, RuntimeException e) {
+    StatusRuntimeException s = ErrorMapper.toStatus(e);
+    Metadata trailers = s.getTrailers() == null ? new Metadata() : s.getTrailers();
+    try {
+      call.close(s.getStatus(), trailers);
+    } catch (IllegalStateException alreadyClosed) {
+      // the call was already closed (e.g. cancelled by the client); nothing left to tell
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.overseer.server.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobEvent;
+import io.overseer.server.domain.State;
+import io.overseer.v1.JobEventKind;
+import io.overseer.v1.JobState;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Domain records to overseer.v1 messages, and JSON to and from Struct. */
+public final class ProtoMapper {
+  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+  private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+
+  private ProtoMapper() {}
+
+  public static io.overseer.v1.Job job(Job j) {
+    io.overseer.v1.Job.Builder b =
+        io.overseer.v1.Job.newBuilder()
+            .setId(j.id().toString())
+            .setType(j.type())
+            .setQueue(j.queue())
+            .setState(state(j.state()))
+            .setProgress(j.progress())
+            .setStage(j.stage())
+            .setMessage(j.message())
+            .setParams(struct(j.paramsJson()))
+            .setErrorMessage(j.errorMessage())
+            .setPriority(j.priority())
+            .setAttempt(j.attempt())
+            .setMaxAttempts(j.maxAttempts())
+            .setRunAt(timestamp(j.runAt()))
+            .setOwner(j.owner())
+            .putAllLabels(j.labels())
+            .setCancelRequested(j.cancelRequested())
+            .setWorkerId(j.workerId())
+            .setCreateTime(timestamp(j.createTime()))
+            .setUpdateTime(timestamp(j.updateTime()));
+    if (j.resultJson() != null) {
+      b.setResult(struct(j.resultJson()));
+    }
+    if (j.timeout() != null) {
+      b.setTimeout(duration(j.timeout()));
+    }
+    if (j.idempotencyKey() != null) {
+      b.setIdempotencyKey(j.idempotencyKey());
+    }
+    if (j.startTime() != null) {
+      b.setStartTime(timestamp(j.startTime()));
+    }
+    if (j.finishTime() != null) {
+      b.setFinishTime(timestamp(j.finishTime()));
+    }
+    if (j.state() == State.RUNNING && j.leaseExpireTime() != null) {
+      b.setLeaseExpireTime(timestamp(j.leaseExpireTime()));
+    }
+    return b.build();
+  }
+
+  public static io.overseer.v1.JobEvent event(JobEvent e) {
+    io.overseer.v1.JobEvent.Builder b =
+        io.overseer.v1.JobEvent.newBuilder()
+            .setJobId(e.jobId().toString())
+            .setSequence(e.sequence())
+            .setKind(JobEventKind.valueOf("JOB_EVENT_KIND_" + e.kind().name()))
+            .setState(state(e.state()))
+            .setProgress(e.progress())
+            .setStage(e.stage())
+            .setMessage(e.message())
+            .setActor(e.actor())
+            .setWorkerId(e.workerId())
+            .setTime(timestamp(e.time()));
+    if (e.previousState() != null) {
+      b.setPreviousState(state(e.previousState()));
+    }
+    if (e.assetId() != null) {
+      b.setAssetId(e.assetId().toString());
+    }
+    return b.build();
+  }
+
+  public static io.overseer.v1.Asset asset(Asset a) {
+    return io.overseer.v1.Asset.newBuilder()
+        .setId(a.id().toString())
+        .setJobId(a.jobId().toString())
+        .setOwner(a.owner())
+        .setAssetType(a.assetType())
+        .setUri(a.uri())
+        .setStoragePath(a.storagePath())
+        .setSizeBytes(a.sizeBytes())
+        .setContentType(a.contentType())
+        .setChecksum(a.checksum())
+        .setCreateTime(timestamp(a.createTime()))
+        .build();
+  }
+
+  public static JobState state(State s) {
+    return JobState.valueOf("JOB_STATE_" + s.name());
+  }
+
+  /** The domain state of a proto state; null for UNSPECIFIED or unknown numbers. */
+  public static State state(JobState s) {
+    if (s == JobState.JOB_STATE_UNSPECIFIED || s == JobState.UNRECOGNIZED) {
+      return null;
+    }
+    return State.valueOf(s.name().substring("JOB_STATE_".length()));
+  }
+
+  public static Timestamp timestamp(Instant t) {
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+
+  public static com.google.protobuf.Duration duration(Duration d) {
+    return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+  }
+
+  public static String toJson(Struct s) {
+    try {
+      return JSON.print(s);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  public static Struct struct(String json) {
+    Struct.Builder b = Struct.newBuilder();
+    try {
+      PARSER.merge(json, b);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored JSON is not an object: " + e.getMessage(), e);
+    }
+    return b.build();
+  }
+}

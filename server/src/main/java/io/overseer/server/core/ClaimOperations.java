@@ -1,0 +1,109 @@
+package io.overseer.server.core;
+
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.Principal;
+import io.overseer.server.signal.Signals;
+import io.overseer.server.store.Database;
+import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.LeaseRepository.ClaimQuery;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Claims jobs for a worker, long-polling when none is ready.
+ *
+ * <p>A waiting claimer reads the signal generation before it tries, so a job that becomes ready
+ * between its empty claim and its wait still wakes it. Signals come from this node at once and
+ * from other nodes through NOTIFY; the safety poll covers a lost notification.
+ *
+ * <p>Queues with a concurrency limit are claimed under a per-queue advisory lock held for the
+ * claim's transaction: the running count and the claim cannot interleave with another claimer
+ * of that queue on any node, so the limit holds.
+ */
+public final class ClaimOperations {
+  private final Database db;
+  private final LeaseRepository leases;
+  private final Signals signals;
+  private final Map<String, Integer> queueLimits;
+  private final Duration safetyPoll;
+
+  /** What a worker asks for; empty queues or types mean all. */
+  public record ClaimRequest(
+      String workerId, List<String> queues, List<String> types, int maxJobs, Duration maxWait, Duration lease) {}
+
+  public ClaimOperations(
+      Database db,
+      LeaseRepository leases,
+      Signals signals,
+      Map<String, Integer> queueLimits,
+      Duration safetyPoll) {
+    this.db = db;
+    this.leases = leases;
+    this.signals = signals;
+    this.queueLimits = new TreeMap<>(queueLimits); // sorted: locks are always taken in one order
+    this.safetyPoll = safetyPoll;
+  }
+
+  /** Claims up to maxJobs jobs, waiting until {@code waitUntilNanos} (System.nanoTime) for one. */
+  public List<Job> claim(Principal principal, ClaimRequest request, long waitUntilNanos)
+      throws InterruptedException {
+    while (true) {
+      long seen = signals.generation();
+      List<Job> claimed = claimOnce(principal, request);
+      long left = waitUntilNanos - System.nanoTime();
+      if (!claimed.isEmpty() || left <= 0 || signals.isClosed()) {
+        return claimed;
+      }
+      Duration nap = Duration.ofNanos(Math.min(left, safetyPoll.toNanos()));
+      signals.awaitChange(seen, nap);
+    }
+  }
+
+  private List<Job> claimOnce(Principal principal, ClaimRequest r) {
+    long leaseMs = r.lease().toMillis();
+    if (queueLimits.isEmpty()) {
+      return db.autocommit(
+          c -> leases.claim(c, query(r, r.queues(), List.of(), r.maxJobs(), leaseMs, principal)));
+    }
+    return db.transaction(c -> claimWithLimits(c, principal, r, leaseMs));
+  }
+
+  private List<Job> claimWithLimits(Connection c, Principal principal, ClaimRequest r, long leaseMs)
+      throws SQLException {
+    List<Job> claimed = new ArrayList<>();
+    List<String> unlimited = new ArrayList<>(r.queues());
+    for (Map.Entry<String, Integer> limit : queueLimits.entrySet()) {
+      String queue = limit.getKey();
+      if (!r.queues().isEmpty() && !r.queues().contains(queue)) {
+        continue;
+      }
+      unlimited.remove(queue);
+      int room = Math.min(r.maxJobs() - claimed.size(), limit.getValue());
+      if (room <= 0) {
+        continue;
+      }
+      leases.lockQueue(c, queue);
+      room = Math.min(room, limit.getValue() - leases.countRunning(c, queue));
+      if (room > 0) {
+        claimed.addAll(leases.claim(c, query(r, List.of(queue), List.of(), room, leaseMs, principal)));
+      }
+    }
+    int left = r.maxJobs() - claimed.size();
+    boolean anyUnlimited = r.queues().isEmpty() || !unlimited.isEmpty();
+    if (left > 0 && anyUnlimited) {
+      List<String> excluded = List.copyOf(queueLimits.keySet());
+      claimed.addAll(leases.claim(c, query(r, unlimited, excluded, left, leaseMs, principal)));
+    }
+    return claimed;
+  }
+
+  private static ClaimQuery query(
+      ClaimRequest r, List<String> queues, List<String> excluded, int limit, long leaseMs, Principal p) {
+    return new ClaimQuery(queues, r.types(), excluded, limit, r.workerId(), leaseMs, p.name());
+  }
+}

@@ -1,0 +1,145 @@
+package io.overseer.server.core;
+
+import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.ConflictException;
+import io.overseer.server.domain.IdempotencyConflictException;
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobEvent;
+import io.overseer.server.domain.JobNotFoundException;
+import io.overseer.server.domain.JobStateMachine;
+import io.overseer.server.domain.NewJob;
+import io.overseer.server.domain.Principal;
+import io.overseer.server.domain.State;
+import io.overseer.server.signal.Signals;
+import io.overseer.server.store.AssetRepository;
+import io.overseer.server.store.Database;
+import io.overseer.server.store.EventRepository;
+import io.overseer.server.store.JobRepository;
+import io.overseer.server.store.JobRepository.KeyedJob;
+import io.overseer.server.store.JobRepository.ListQuery;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What callers do to jobs: create, read, list, cancel. Decides with the state machine, writes
+ * through the repositories, signals after commit. Requests arrive validated.
+ */
+public final class JobOperations {
+  private static final int MAX_CAS_TRIES = 10;
+
+  private final Database db;
+  private final JobRepository jobs;
+  private final EventRepository events;
+  private final AssetRepository assets;
+  private final Signals signals;
+
+  public JobOperations(
+      Database db, JobRepository jobs, EventRepository events, AssetRepository assets, Signals signals) {
+    this.db = db;
+    this.jobs = jobs;
+    this.events = events;
+    this.assets = assets;
+    this.signals = signals;
+  }
+
+  /** Creates the job, or returns the owner's job with the same idempotency key and fields. */
+  public Job create(Principal principal, NewJob job) {
+    String owner = principal.name();
+    Optional<Job> created = db.autocommit(c -> jobs.insert(c, owner, job));
+    if (created.isPresent()) {
+      announce(created.get());
+      return created.get();
+    }
+    return db.autocommit(c -> existingForKey(c, owner, job));
+  }
+
+  /** Creates all the jobs in one transaction, or none (an idempotency conflict rolls back all). */
+  public List<Job> createBatch(Principal principal, List<NewJob> batch) {
+    String owner = principal.name();
+    List<Job> result =
+        db.transaction(
+            c -> {
+              Map<UUID, Job> inserted = new HashMap<>();
+              for (Job j : jobs.insertBatch(c, owner, batch)) {
+                inserted.put(j.id(), j);
+              }
+              List<Job> ordered = new ArrayList<>(batch.size());
+              for (NewJob n : batch) {
+                Job j = inserted.get(n.id());
+                ordered.add(j != null ? j : existingForKey(c, owner, n));
+              }
+              return ordered;
+            });
+    result.stream()
+        .filter(j -> j.state() == State.QUEUED)
+        .map(Job::runAt)
+        .distinct()
+        .forEach(signals::jobsReadyAt);
+    return result;
+  }
+
+  private Job existingForKey(java.sql.Connection c, String owner, NewJob job)
+      throws java.sql.SQLException {
+    KeyedJob existing =
+        jobs.findByIdempotencyKey(c, owner, job.idempotencyKey(), job.paramsJson())
+            .orElseThrow(() -> new ConflictException(job.idempotencyKey()));
+    if (!job.sameRequestAs(existing.job(), existing.sameParams())) {
+      throw new IdempotencyConflictException(job.idempotencyKey(), existing.job().id().toString());
+    }
+    return existing.job();
+  }
+
+  public Job get(Principal principal, UUID id) {
+    return db.autocommit(c -> jobs.find(c, id, principal.ownerScope()))
+        .orElseThrow(() -> new JobNotFoundException(id.toString()));
+  }
+
+  public List<Job> list(ListQuery query) {
+    return db.autocommit(c -> jobs.list(c, query));
+  }
+
+  /**
+   * QUEUED becomes CANCELLED at once; RUNNING gets cancel_requested (the worker acknowledges, or
+   * maintenance forces it after the grace period); a terminal job is an invalid transition.
+   */
+  public Job cancel(Principal principal, UUID id, String reason) {
+    String message = reason.isEmpty() ? "cancelled by " + principal.name() : reason;
+    for (int i = 0; i < MAX_CAS_TRIES; i++) {
+      Job job = get(principal, id);
+      JobStateMachine.require(id.toString(), job.state(), State.CANCELLED);
+      Optional<Job> changed;
+      if (job.state() == State.QUEUED) {
+        changed = db.autocommit(c -> jobs.cancelQueued(c, id, message, principal.name()));
+      } else if (job.cancelRequested()) {
+        return job;
+      } else {
+        changed =
+            db.autocommit(c -> jobs.requestCancel(c, id, job.attempt(), message, principal.name()));
+      }
+      if (changed.isPresent()) {
+        signals.eventAppended(id, changed.get().lastSequence());
+        return changed.get();
+      }
+    }
+    throw new ConflictException(id.toString());
+  }
+
+  /** The job (visible to the principal) and its events after {@code afterSequence}. */
+  public List<JobEvent> events(Principal principal, UUID id, long afterSequence, int limit) {
+    get(principal, id);
+    return db.autocommit(c -> events.listAfter(c, id, afterSequence, limit));
+  }
+
+  public List<Asset> assets(Principal principal, UUID id) {
+    get(principal, id);
+    return db.autocommit(c -> assets.list(c, id));
+  }
+
+  private void announce(Job job) {
+    signals.jobsReadyAt(job.runAt());
+  }
+}

@@ -1,0 +1,157 @@
+package io.overseer.server.core;
+
+import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Backoff;
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobNotFoundException;
+import io.overseer.server.domain.JobStateMachine;
+import io.overseer.server.domain.LeaseLostException;
+import io.overseer.server.domain.Principal;
+import io.overseer.server.domain.State;
+import io.overseer.server.signal.Signals;
+import io.overseer.server.store.AssetRepository;
+import io.overseer.server.store.Database;
+import io.overseer.server.store.JobRepository;
+import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.LeaseRepository.LeaseCondition;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * What workers do to the jobs they hold: heartbeats, completion, failure, assets. Every write is
+ * fenced by the lease token (see {@link LeaseRepository}); a write that matches nothing is
+ * explained from the job's current row: the same finishing call repeated gets the finished job,
+ * anything else is {@code LEASE_LOST}.
+ */
+public final class WorkerOperations {
+  private static final int MAX_CAS_TRIES = 5;
+
+  private final Database db;
+  private final JobRepository jobs;
+  private final LeaseRepository leases;
+  private final AssetRepository assets;
+  private final Signals signals;
+  private final Backoff backoff;
+
+  public WorkerOperations(
+      Database db,
+      JobRepository jobs,
+      LeaseRepository leases,
+      AssetRepository assets,
+      Signals signals,
+      Backoff backoff) {
+    this.db = db;
+    this.jobs = jobs;
+    this.leases = leases;
+    this.assets = assets;
+    this.signals = signals;
+    this.backoff = backoff;
+  }
+
+  /** Extends the lease; null progress, stage, message or lease keep the current values. */
+  public Job heartbeat(
+      Principal principal,
+      UUID id,
+      String token,
+      Integer progress,
+      String stage,
+      String message,
+      Duration lease) {
+    Long leaseMs = lease == null ? null : lease.toMillis();
+    Job job =
+        db.autocommit(
+                c -> leases.heartbeat(c, id, token, progress, stage, message, leaseMs, principal.name()))
+            .orElseThrow(leaseLost(id));
+    signals.eventAppended(id, job.lastSequence());
+    return job;
+  }
+
+  public Job complete(
+      Principal principal, UUID id, String token, String resultJson, boolean partial, String error) {
+    State target = partial ? State.PARTIAL : State.COMPLETED;
+    JobStateMachine.require(id.toString(), State.RUNNING, target);
+    Optional<Job> done =
+        db.autocommit(
+            c -> leases.complete(c, id, token, target, resultJson, error, principal.name(), null));
+    if (done.isPresent()) {
+      finished(done.get());
+      return done.get();
+    }
+    return repeatedOrLeaseLost(id, token, job -> job.state() == target);
+  }
+
+  /**
+   * Ends the attempt: CANCELLED if a cancel was requested (the worker's acknowledgement), QUEUED
+   * after a backoff if retryable with attempts left, FAILED otherwise.
+   */
+  public Job fail(
+      Principal principal,
+      UUID id,
+      String token,
+      String error,
+      boolean retryable,
+      Duration retryAfter) {
+    for (int i = 0; i < MAX_CAS_TRIES; i++) {
+      Job job = find(id);
+      if (job.state() != State.RUNNING || !Objects.equals(token, job.leaseToken())) {
+        break;
+      }
+      State target =
+          JobStateMachine.afterFailedAttempt(
+              retryable, job.cancelRequested(), job.attempt(), job.maxAttempts());
+      long delayMs = target == State.QUEUED ? backoff.afterAttempt(job.attempt(), retryAfter).toMillis() : 0;
+      String message = target == State.CANCELLED && error.isEmpty() ? "cancelled" : error;
+      Optional<Job> ended =
+          db.autocommit(
+              c ->
+                  leases.endAttempt(
+                      c, job, LeaseCondition.LIVE, target, message, delayMs, true, principal.name(), null));
+      if (ended.isPresent()) {
+        finished(ended.get());
+        return ended.get();
+      }
+    }
+    return repeatedOrLeaseLost(
+        id, token, job -> (job.state() == State.FAILED || job.state() == State.CANCELLED));
+  }
+
+  public Asset addAsset(Principal principal, UUID id, String token, Asset asset) {
+    Asset added =
+        db.autocommit(c -> assets.add(c, id, token, asset, principal.name()))
+            .orElseThrow(leaseLost(id));
+    signals.eventAppended(id, find(id).lastSequence());
+    return added;
+  }
+
+  /** After an attempt ended: wake watchers, and claimers if the job or its queue's slot is free. */
+  void finished(Job job) {
+    signals.eventAppended(job.id(), job.lastSequence());
+    if (job.state() == State.QUEUED) {
+      signals.jobsReadyAt(job.runAt());
+    } else {
+      signals.jobsReady(); // a queue limit may have room now
+    }
+  }
+
+  private Job repeatedOrLeaseLost(
+      UUID id, String token, Predicate<Job> sameOutcome) {
+    Job job = find(id);
+    if (job.state().isTerminal() && Objects.equals(token, job.leaseToken()) && sameOutcome.test(job)) {
+      return job; // the lease that finished the job repeating its call: safe to retry
+    }
+    throw new LeaseLostException(id.toString(), job.state());
+  }
+
+  private Supplier<LeaseLostException> leaseLost(UUID id) {
+    return () -> new LeaseLostException(id.toString(), find(id).state());
+  }
+
+  private Job find(UUID id) {
+    return db.autocommit(c -> jobs.find(c, id, null))
+        .orElseThrow(() -> new JobNotFoundException(id.toString()));
+  }
+}

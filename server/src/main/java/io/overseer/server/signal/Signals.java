@@ -1,0 +1,271 @@
+package io.overseer.server.signal;
+
+import io.overseer.server.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wakes whoever waits for work or events: an in-process signal on this node, and PostgreSQL
+ * LISTEN/NOTIFY across nodes. A notification carries only ids and sequences; receivers read the
+ * data from the tables, so a missed notification costs latency, never data (safety polls and a
+ * resync after a listener reconnect cover it).
+ *
+ * <p>NOTIFY is sent after commit, by one sender thread that coalesces whatever piled up, so the
+ * transactions that change jobs never take PostgreSQL's notify queue lock.
+ */
+public final class Signals implements AutoCloseable {
+  /** Receives event notices for jobs, from this node and from others. */
+  public interface EventListener {
+    void onEvent(UUID jobId, long sequence);
+
+    /** Notifications may have been missed (the listener reconnected): re-read everything. */
+    void onResync();
+  }
+
+  /** A factory for the dedicated LISTEN connection (kept outside the pool). */
+  @FunctionalInterface
+  public interface ConnectionFactory {
+    Connection open() throws SQLException;
+  }
+
+  static final String JOBS_CHANNEL = "overseer_jobs";
+  static final String EVENTS_CHANNEL = "overseer_events";
+  private static final int MAX_PAYLOAD = 7000;
+  private static final Logger log = LoggerFactory.getLogger(Signals.class);
+
+  private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
+  private final Database database;
+  private final ConnectionFactory listenConnections;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final List<EventListener> eventListeners = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<String> outbox = new LinkedBlockingQueue<>();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "overseer-signal-timer"));
+  private final Thread sender = daemon(this::sendLoop, "overseer-notify-sender");
+  private final Thread listener = daemon(this::listenLoop, "overseer-notify-listener");
+  private long generation;
+  private volatile boolean closed;
+
+  public Signals(Database database, ConnectionFactory listenConnections) {
+    this.database = database;
+    this.listenConnections = listenConnections;
+  }
+
+  public void start() {
+    sender.start();
+    listener.start();
+  }
+
+  /** Jobs may be claimable now: wake local claimers and tell the other nodes. */
+  public void jobsReady() {
+    wakeLocal();
+    outbox.add("J");
+  }
+
+  /** Jobs become claimable at {@code at}: wake everyone then (this node's timer). */
+  public void jobsReadyAt(Instant at) {
+    long delayMs = Duration.between(Instant.now(), at).toMillis();
+    if (delayMs <= 0) {
+      jobsReady();
+    } else if (!closed) {
+      timer.schedule(this::jobsReady, delayMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** A job's event log grew to {@code sequence}. */
+  public void eventAppended(UUID jobId, long sequence) {
+    for (EventListener l : eventListeners) {
+      l.onEvent(jobId, sequence);
+    }
+    outbox.add("E" + jobId + ":" + sequence);
+  }
+
+  public void addEventListener(EventListener l) {
+    eventListeners.add(l);
+  }
+
+  public void removeEventListener(EventListener l) {
+    eventListeners.remove(l);
+  }
+
+  /** The current generation; pass it to {@link #awaitChange} to wait for the next signal. */
+  public long generation() {
+    lock.lock();
+    try {
+      return generation;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until a signal after {@code seen}, the timeout, or close. True if signalled. */
+  public boolean awaitChange(long seen, Duration timeout) throws InterruptedException {
+    long nanos = timeout.toNanos();
+    lock.lock();
+    try {
+      while (generation == seen && !closed && nanos > 0) {
+        nanos = changed.awaitNanos(nanos);
+      }
+      return generation != seen;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void wakeLocal() {
+    lock.lock();
+    try {
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drains the outbox into as few NOTIFYs as fit the payload limit. */
+  private void sendLoop() {
+    List<String> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        batch.add(outbox.take());
+        outbox.drainTo(batch);
+        send(batch);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("could not send notifications (other nodes catch up by polling): {}", e.toString());
+      }
+      batch.clear();
+    }
+  }
+
+  private void send(List<String> batch) {
+    boolean jobs = false;
+    List<String> payloads = new ArrayList<>();
+    StringBuilder events = new StringBuilder(nodeId);
+    for (String item : batch) {
+      if (item.equals("J")) {
+        jobs = true;
+      } else {
+        if (events.length() + item.length() > MAX_PAYLOAD) {
+          payloads.add(events.toString());
+          events = new StringBuilder(nodeId);
+        }
+        events.append(' ').append(item, 1, item.length());
+      }
+    }
+    if (events.length() > nodeId.length()) {
+      payloads.add(events.toString());
+    }
+    boolean anyJobs = jobs;
+    database.autocommit(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            if (anyJobs) {
+              ps.setString(1, JOBS_CHANNEL);
+              ps.setString(2, nodeId);
+              ps.executeQuery().close();
+            }
+            for (String p : payloads) {
+              ps.setString(1, EVENTS_CHANNEL);
+              ps.setString(2, p);
+              ps.executeQuery().close();
+            }
+          }
+          return null;
+        });
+  }
+
+  private void listenLoop() {
+    while (!closed) {
+      try (Connection c = listenConnections.open()) {
+        try (var st = c.createStatement()) {
+          st.execute("LISTEN " + JOBS_CHANNEL);
+          st.execute("LISTEN " + EVENTS_CHANNEL);
+        }
+        // anything sent while we were not listening is lost: everyone re-reads
+        wakeLocal();
+        eventListeners.forEach(EventListener::onResync);
+        PGConnection pg = c.unwrap(PGConnection.class);
+        while (!closed) {
+          PGNotification[] ns = pg.getNotifications(500);
+          if (ns != null) {
+            for (PGNotification n : ns) {
+              receive(n.getName(), n.getParameter());
+            }
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!closed) {
+          log.warn("notification listener lost its connection, reconnecting: {}", e.toString());
+          sleepQuietly(1000);
+        }
+      }
+    }
+  }
+
+  private void receive(String channel, String payload) {
+    String[] parts = payload.split(" ");
+    if (parts[0].equals(nodeId)) {
+      return; // our own, already delivered locally
+    }
+    if (channel.equals(JOBS_CHANNEL)) {
+      wakeLocal();
+      return;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      int colon = parts[i].indexOf(':');
+      UUID jobId = UUID.fromString(parts[i].substring(0, colon));
+      long sequence = Long.parseLong(parts[i].substring(colon + 1));
+      for (EventListener l : eventListeners) {
+        l.onEvent(jobId, sequence);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    wakeLocal();
+    timer.shutdownNow();
+    sender.interrupt();
+    listener.interrupt();
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

@@ -1,0 +1,273 @@
+package io.overseer.server.store;
+
+import static io.overseer.server.store.JobRepository.APPEND_EVENT_AND_RETURN;
+import static io.overseer.server.store.JobRepository.all;
+import static io.overseer.server.store.JobRepository.bindEvent;
+import static io.overseer.server.store.JobRepository.one;
+
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.State;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The SQL of the job aggregate on the worker side: claims, heartbeats, completions, failures and
+ * the revocations done by maintenance.
+ *
+ * <p>A lease is fenced by its token: every worker write matches {@code lease_token = ?} and, for
+ * live leases, {@code lease_expires_at > now()} on the database clock. A new claim writes a new
+ * token, so an older attempt's token can never match again.
+ */
+public final class LeaseRepository {
+
+  private static final String CLAIM =
+      "WITH picked AS (SELECT id FROM jobs"
+          + " WHERE state = 'QUEUED' AND run_at <= now()"
+          + " AND (cardinality(?::text[]) = 0 OR queue = ANY(?::text[]))"
+          + " AND (cardinality(?::text[]) = 0 OR type = ANY(?::text[]))"
+          + " AND NOT (queue = ANY(?::text[]))"
+          + " ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED),"
+          + " t AS (UPDATE jobs j SET state = 'RUNNING', attempt = j.attempt + 1,"
+          + " progress = 0, stage = '', message = '', error_message = '', worker_id = ?,"
+          + " lease_token = (j.attempt + 1) || '.' || replace(gen_random_uuid()::text, '-', ''),"
+          + " lease_ms = ?, lease_expires_at = now() + ? * interval '1 millisecond',"
+          + " attempt_started_at = now(), start_time = coalesce(j.start_time, now()),"
+          + " update_time = now(), last_sequence = j.last_sequence + 1"
+          + " FROM picked WHERE j.id = picked.id RETURNING j.*)"
+          + APPEND_EVENT_AND_RETURN;
+
+  private static final String LOCK_QUEUE =
+      "SELECT pg_advisory_xact_lock(hashtext('overseer.queue-limit'), hashtext(?))";
+
+  private static final String COUNT_RUNNING =
+      "SELECT count(*) FROM jobs WHERE state = 'RUNNING' AND queue = ?";
+
+  private static final String HEARTBEAT =
+      "WITH input AS (SELECT ?::int AS progress, ?::text AS stage, ?::text AS message,"
+          + " ?::bigint AS lease_ms),"
+          + " cur AS (SELECT j.id, coalesce(i.progress, j.progress) AS new_progress,"
+          + " coalesce(i.stage, j.stage) AS new_stage, coalesce(i.message, j.message) AS new_message,"
+          + " (coalesce(i.progress, j.progress), coalesce(i.stage, j.stage),"
+          + " coalesce(i.message, j.message)) IS DISTINCT FROM (j.progress, j.stage, j.message)"
+          + " AS changed, coalesce(i.lease_ms, j.lease_ms) AS extend_ms"
+          + " FROM jobs j, input i WHERE j.id = ? AND j.state = 'RUNNING' AND j.lease_token = ?"
+          + " AND j.lease_expires_at > now() FOR UPDATE OF j),"
+          + " t AS (UPDATE jobs j SET progress = cur.new_progress, stage = cur.new_stage,"
+          + " message = cur.new_message, lease_expires_at = now() + cur.extend_ms * interval '1 millisecond',"
+          + " update_time = CASE WHEN cur.changed THEN now() ELSE j.update_time END,"
+          + " last_sequence = j.last_sequence + cur.changed::int"
+          + " FROM cur WHERE j.id = cur.id RETURNING j.*, cur.changed),"
+          + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, previous_state, progress,"
+          + " stage, message, actor, worker_id, time)"
+          + " SELECT id, last_sequence, 'PROGRESS', state, NULL, progress, stage, message, ?, worker_id,"
+          + " update_time FROM t WHERE changed)"
+          + " SELECT * FROM t";
+
+  private static final String COMPLETE =
+      "WITH t AS (UPDATE jobs SET state = ?, result = ?::jsonb, error_message = ?,"
+          + " progress = CASE WHEN ? THEN 100 ELSE progress END, lease_expires_at = NULL,"
+          + " finish_time = now(), update_time = now(), last_sequence = last_sequence + 1"
+          + " WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_expires_at > now()"
+          + " RETURNING *)"
+          + APPEND_EVENT_AND_RETURN;
+
+  /** The lease condition of {@link #END_ATTEMPT}, one per {@link LeaseCondition}. */
+  private static final String END_ATTEMPT =
+      "WITH t AS (UPDATE jobs SET state = ?, error_message = ?,"
+          + " run_at = CASE WHEN ? = 'QUEUED' THEN now() + ? * interval '1 millisecond' ELSE run_at END,"
+          + " lease_token = CASE WHEN ? THEN lease_token ELSE NULL END, lease_expires_at = NULL,"
+          + " finish_time = CASE WHEN ? = 'QUEUED' THEN NULL ELSE now() END,"
+          + " update_time = now(), last_sequence = last_sequence + 1"
+          + " WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND cancel_requested = ?"
+          + " AND (CASE ? WHEN 'LIVE' THEN lease_expires_at > now()"
+          + " WHEN 'EXPIRED' THEN lease_expires_at <= now() ELSE true END)"
+          + " RETURNING *)"
+          + APPEND_EVENT_AND_RETURN;
+
+  private static final String EXPIRED_LEASES =
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= now()"
+          + " ORDER BY lease_expires_at LIMIT ?";
+
+  private static final String TIMED_OUT =
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND timeout_ms IS NOT NULL"
+          + " AND attempt_started_at + timeout_ms * interval '1 millisecond' <= now() LIMIT ?";
+
+  private static final String CANCEL_GRACE_EXPIRED =
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND cancel_requested"
+          + " AND cancel_requested_at + ? * interval '1 millisecond' <= now() LIMIT ?";
+
+  /** Which lease an attempt-ending write requires. */
+  public enum LeaseCondition {
+    /** A worker call: the lease must not have expired. */
+    LIVE,
+    /** Orphan recovery: the lease must have expired (a heartbeat may have just extended it). */
+    EXPIRED,
+    /** Timeouts and forced cancels: the attempt itself is over whatever its lease. */
+    ANY
+  }
+
+  /** What a claim asks for. Queues in {@code excludedQueues} are claimed under their limit separately. */
+  public record ClaimQuery(
+      List<String> queues,
+      List<String> types,
+      List<String> excludedQueues,
+      int limit,
+      String workerId,
+      long leaseMs,
+      String actor) {}
+
+  /** Claims up to {@code q.limit()} claimable jobs in one statement, in claim order. */
+  public List<Job> claim(Connection c, ClaimQuery q) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+      String[] queues = q.queues().toArray(String[]::new);
+      String[] types = q.types().toArray(String[]::new);
+      int i = 0;
+      ps.setArray(++i, c.createArrayOf("text", queues));
+      ps.setArray(++i, c.createArrayOf("text", queues));
+      ps.setArray(++i, c.createArrayOf("text", types));
+      ps.setArray(++i, c.createArrayOf("text", types));
+      ps.setArray(++i, c.createArrayOf("text", q.excludedQueues().toArray(String[]::new)));
+      ps.setInt(++i, q.limit());
+      ps.setString(++i, q.workerId());
+      ps.setLong(++i, q.leaseMs());
+      ps.setLong(++i, q.leaseMs());
+      bindEvent(ps, i, "STATE_CHANGED", State.QUEUED, "claimed", q.actor(), q.workerId());
+      List<Job> jobs = new ArrayList<>(all(ps));
+      jobs.sort(
+          java.util.Comparator.comparingInt(Job::priority)
+              .reversed()
+              .thenComparing(Job::runAt)
+              .thenComparing(Job::createTime));
+      return jobs;
+    }
+  }
+
+  /** Serialises claimers of one limited queue until the transaction ends, on every node. */
+  public void lockQueue(Connection c, String queue) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(LOCK_QUEUE)) {
+      ps.setString(1, queue);
+      ps.executeQuery().close();
+    }
+  }
+
+  public int countRunning(Connection c, String queue) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COUNT_RUNNING)) {
+      ps.setString(1, queue);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /**
+   * Extends a live lease and records progress (a PROGRESS event only when something changed).
+   * Null progress, stage, message or leaseMs keep the current value. Empty if the lease is lost.
+   */
+  public Optional<Job> heartbeat(
+      Connection c,
+      UUID id,
+      String leaseToken,
+      Integer progress,
+      String stage,
+      String message,
+      Long leaseMs,
+      String actor)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(HEARTBEAT)) {
+      Rows.setInt(ps, 1, progress);
+      ps.setString(2, stage);
+      ps.setString(3, message);
+      Rows.setLong(ps, 4, leaseMs);
+      ps.setObject(5, id);
+      ps.setString(6, leaseToken);
+      ps.setString(7, actor);
+      return one(ps);
+    }
+  }
+
+  /** RUNNING → COMPLETED or PARTIAL under a live lease; empty if the lease is lost. */
+  public Optional<Job> complete(
+      Connection c,
+      UUID id,
+      String leaseToken,
+      State target,
+      String resultJson,
+      String errorMessage,
+      String actor,
+      String workerId)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
+      ps.setString(1, target.name());
+      ps.setString(2, resultJson);
+      ps.setString(3, errorMessage);
+      ps.setBoolean(4, target == State.COMPLETED);
+      ps.setObject(5, id);
+      ps.setString(6, leaseToken);
+      bindEvent(ps, 6, "STATE_CHANGED", State.RUNNING, errorMessage, actor, workerId);
+      return one(ps);
+    }
+  }
+
+  /**
+   * Ends a running attempt without success: re-queued after {@code retryDelayMs}, FAILED or
+   * CANCELLED. A compare-and-set on the attempt's token, its cancel flag and the lease condition;
+   * empty if any of them changed. The token is kept only when the worker itself ended the job, so
+   * that it may repeat the same call.
+   */
+  public Optional<Job> endAttempt(
+      Connection c,
+      Job attempt,
+      LeaseCondition condition,
+      State target,
+      String errorMessage,
+      long retryDelayMs,
+      boolean keepToken,
+      String actor,
+      String workerId)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(END_ATTEMPT)) {
+      int i = 0;
+      ps.setString(++i, target.name());
+      ps.setString(++i, errorMessage);
+      ps.setString(++i, target.name());
+      ps.setLong(++i, retryDelayMs);
+      ps.setBoolean(++i, keepToken && target != State.QUEUED);
+      ps.setString(++i, target.name());
+      ps.setObject(++i, attempt.id());
+      ps.setString(++i, attempt.leaseToken());
+      ps.setBoolean(++i, attempt.cancelRequested());
+      ps.setString(++i, condition.name());
+      bindEvent(ps, i, "STATE_CHANGED", State.RUNNING, errorMessage, actor, workerId);
+      return one(ps);
+    }
+  }
+
+  public List<Job> expiredLeases(Connection c, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(EXPIRED_LEASES)) {
+      ps.setInt(1, limit);
+      return all(ps);
+    }
+  }
+
+  public List<Job> timedOut(Connection c, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(TIMED_OUT)) {
+      ps.setInt(1, limit);
+      return all(ps);
+    }
+  }
+
+  public List<Job> cancelGraceExpired(Connection c, long graceMs, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(CANCEL_GRACE_EXPIRED)) {
+      ps.setLong(1, graceMs);
+      ps.setInt(2, limit);
+      return all(ps);
+    }
+  }
+}

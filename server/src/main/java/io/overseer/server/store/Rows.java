@@ -1,0 +1,142 @@
+package io.overseer.server.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobEvent;
+import io.overseer.server.domain.State;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/** Reads rows into domain records and binds the column types JDBC has no direct setter for. */
+final class Rows {
+  private Rows() {}
+
+  static Job job(ResultSet rs) throws SQLException {
+    long timeoutMs = rs.getLong("timeout_ms");
+    Duration timeout = rs.wasNull() ? null : Duration.ofMillis(timeoutMs);
+    return new Job(
+        rs.getObject("id", UUID.class),
+        rs.getString("type"),
+        rs.getString("queue"),
+        State.valueOf(rs.getString("state")),
+        rs.getInt("progress"),
+        rs.getString("stage"),
+        rs.getString("message"),
+        rs.getString("params"),
+        rs.getString("result"),
+        rs.getString("error_message"),
+        rs.getInt("priority"),
+        rs.getInt("attempt"),
+        rs.getInt("max_attempts"),
+        timeout,
+        instant(rs, "run_at"),
+        rs.getString("owner"),
+        labels(rs.getString("labels")),
+        rs.getString("idempotency_key"),
+        rs.getBoolean("cancel_requested"),
+        rs.getString("worker_id"),
+        rs.getString("lease_token"),
+        instant(rs, "lease_expires_at"),
+        rs.getInt("last_sequence"),
+        instant(rs, "create_time"),
+        instant(rs, "update_time"),
+        instant(rs, "start_time"),
+        instant(rs, "finish_time"));
+  }
+
+  static JobEvent event(ResultSet rs) throws SQLException {
+    String previous = rs.getString("previous_state");
+    return new JobEvent(
+        rs.getObject("job_id", UUID.class),
+        rs.getInt("sequence"),
+        JobEvent.EventKind.valueOf(rs.getString("kind")),
+        State.valueOf(rs.getString("state")),
+        previous == null ? null : State.valueOf(previous),
+        rs.getInt("progress"),
+        rs.getString("stage"),
+        rs.getString("message"),
+        rs.getString("actor"),
+        rs.getString("worker_id"),
+        rs.getObject("asset_id", UUID.class),
+        instant(rs, "time"));
+  }
+
+  static Asset asset(ResultSet rs) throws SQLException {
+    return new Asset(
+        rs.getObject("id", UUID.class),
+        rs.getObject("job_id", UUID.class),
+        rs.getString("owner"),
+        rs.getString("asset_type"),
+        rs.getString("uri"),
+        rs.getString("storage_path"),
+        rs.getLong("size_bytes"),
+        rs.getString("content_type"),
+        rs.getString("checksum"),
+        instant(rs, "create_time"));
+  }
+
+  static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+    } else {
+      ps.setTimestamp(index, Timestamp.from(value));
+    }
+  }
+
+  static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.BIGINT);
+    } else {
+      ps.setLong(index, value);
+    }
+  }
+
+  static void setInt(PreparedStatement ps, int index, Integer value) throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.INTEGER);
+    } else {
+      ps.setInt(index, value);
+    }
+  }
+
+  /** A string map as a JSON object (through protobuf's JSON printer, which escapes correctly). */
+  static String labelsJson(Map<String, String> labels) {
+    Struct.Builder s = Struct.newBuilder();
+    labels.forEach((k, v) -> s.putFields(k, Value.newBuilder().setStringValue(v).build()));
+    try {
+      return JsonFormat.printer().omittingInsignificantWhitespace().print(s);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Map<String, String> labels(String json) {
+    Struct.Builder s = Struct.newBuilder();
+    try {
+      JsonFormat.parser().merge(json, s);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("labels column is not a JSON object: " + json, e);
+    }
+    Map<String, String> labels = new TreeMap<>();
+    s.getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
+    return labels;
+  }
+}

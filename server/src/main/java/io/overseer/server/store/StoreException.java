@@ -1,0 +1,25 @@
+package io.overseer.server.store;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+
+/** A database failure. Unavailable ones (connection lost, pool timeout) may be retried. */
+public final class StoreException extends RuntimeException {
+  public StoreException(SQLException cause) {
+    super(cause.getMessage(), cause);
+  }
+
+  /** The database could not be reached or did not answer in time; a retry may succeed. */
+  public boolean isUnavailable() {
+    SQLException e = (SQLException) getCause();
+    String state = e.getSQLState();
+    return e instanceof SQLTransientException
+        || (state != null
+            && (state.startsWith("08") // connection exception
+                || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
+                || state.equals("53300") // too many connections
+                || state.equals("57014") // query cancelled (statement timeout)
+                || state.equals("40001") // serialization failure
+                || state.equals("40P01"))); // deadlock detected
+  }
+}
