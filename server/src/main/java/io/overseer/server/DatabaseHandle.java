@@ -60,8 +60,17 @@ public final class DatabaseHandle implements AutoCloseable {
     return DriverManager.getConnection(jdbcUrl);
   }
 
+  /** E.g. "embedded PostgreSQL 17.6 at ./overseer-data", for the ready line. */
   public String description() {
-    return description;
+    try (Connection c = pool.getConnection();
+        var st = c.createStatement();
+        var rs = st.executeQuery("SHOW server_version")) {
+      rs.next();
+      String version = rs.getString(1).split(" ")[0];
+      return description.replaceFirst("PostgreSQL", "PostgreSQL " + version);
+    } catch (SQLException e) {
+      return description;
+    }
   }
 
   @Override

@@ -4,7 +4,13 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.overseer.server.auth.AuthInterceptor;
+import io.overseer.server.auth.TokenFileWatcher;
+import io.overseer.server.domain.Principal;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -42,6 +48,7 @@ public final class OverseerServer implements AutoCloseable {
   private final JobWatcher watcher;
   private final Maintenance maintenance;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final TokenFileWatcher tokens;
   private final Server server;
 
   private OverseerServer(ServerConfig config, DatabaseHandle database, ServerBuilder<?> builder) throws IOException {
@@ -63,10 +70,16 @@ public final class OverseerServer implements AutoCloseable {
     maintenance = new Maintenance(db, leases, signals, backoff, config.maintenanceInterval, config.cancelGrace);
     Limits limits = new Limits(config.maxPayloadBytes);
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
+    tokens = config.authTokensFile == null ? null : new TokenFileWatcher(config.authTokensFile, 2_000);
+    AuthInterceptor auth = new AuthInterceptor(() -> tokens == null ? null : tokens.get(), certificateRoles(config));
+    if (tokens == null && config.tlsClientCa == null) {
+      log.warn("running open: no --auth-tokens-file, so every caller is 'anonymous' with every role");
+    }
+    // interceptors run last-added first: auth, then error mapping around the service
     server =
         builder
-            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors))
-            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors))
+            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors, auth))
+            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors, auth))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(ProtoReflectionService.newInstance())
@@ -79,9 +92,25 @@ public final class OverseerServer implements AutoCloseable {
     health.setStatus("overseer.v1.WorkerService", ServingStatus.SERVING);
   }
 
-  /** Starts on Netty at {@code config.host:config.port}. */
+  /** Starts on Netty at {@code config.host:config.port}, with TLS and the transport limits. */
   public static OverseerServer start(ServerConfig config) throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port));
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.host, config.port))
+            .maxInboundMessageSize(config.maxMessageBytes)
+            .maxInboundMetadataSize(config.maxMetadataBytes)
+            .maxConcurrentCallsPerConnection(config.maxConcurrentStreams)
+            .keepAliveTime(2, TimeUnit.MINUTES)
+            .keepAliveTimeout(20, TimeUnit.SECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .maxConnectionIdle(1, TimeUnit.HOURS);
+    if (config.tlsCert != null) {
+      SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert.toFile(), config.tlsKey.toFile());
+      if (config.tlsClientCa != null) {
+        ssl.trustManager(config.tlsClientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      builder.sslContext(ssl.build());
+    }
     return start(config, builder);
   }
 
@@ -94,6 +123,15 @@ public final class OverseerServer implements AutoCloseable {
       database.close();
       throw e;
     }
+  }
+
+  private static java.util.Set<Principal.Role> certificateRoles(ServerConfig config) {
+    if (config.tlsClientCa == null) {
+      return null;
+    }
+    java.util.Set<Principal.Role> roles = java.util.EnumSet.noneOf(Principal.Role.class);
+    config.tlsClientRoles.forEach(r -> roles.add(Principal.Role.valueOf(r.strip().toUpperCase(java.util.Locale.ROOT))));
+    return roles;
   }
 
   public int port() {
@@ -130,6 +168,9 @@ public final class OverseerServer implements AutoCloseable {
       server.shutdownNow();
     }
     maintenance.close();
+    if (tokens != null) {
+      tokens.close();
+    }
     try {
       database.close();
     } catch (IOException e) {

@@ -51,6 +51,33 @@ public final class ServerConfig {
   @Option(names = "--max-payload-bytes", defaultValue = "${env:OVERSEER_MAX_PAYLOAD_BYTES:-1048576}", description = "Largest params or result, as JSON. Env: OVERSEER_MAX_PAYLOAD_BYTES.")
   public int maxPayloadBytes;
 
+  @Option(names = "--auth-tokens-file", defaultValue = "${env:OVERSEER_AUTH_TOKENS_FILE}", description = "Tokens file (lines 'sha256:<hex> <principal> <roles>'); unset runs open. Re-read when it changes. Env: OVERSEER_AUTH_TOKENS_FILE.")
+  public Path authTokensFile;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:OVERSEER_TLS_CERT}", description = "Server certificate chain (PEM); with --tls-key enables TLS. Env: OVERSEER_TLS_CERT.")
+  public Path tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:OVERSEER_TLS_KEY}", description = "Server private key (PKCS#8 PEM). Env: OVERSEER_TLS_KEY.")
+  public Path tlsKey;
+
+  @Option(names = "--tls-client-ca", defaultValue = "${env:OVERSEER_TLS_CLIENT_CA}", description = "CA certificates (PEM) for client certificates: enables mutual TLS, required of every client. Env: OVERSEER_TLS_CLIENT_CA.")
+  public Path tlsClientCa;
+
+  @Option(names = "--tls-client-roles", split = ",", defaultValue = "${env:OVERSEER_TLS_CLIENT_ROLES:-caller,worker}", description = "Roles of a principal named by a client certificate (when no token is sent). Env: OVERSEER_TLS_CLIENT_ROLES.")
+  public java.util.List<String> tlsClientRoles;
+
+  @Option(names = "--max-message-bytes", defaultValue = "${env:OVERSEER_MAX_MESSAGE_BYTES:-16777216}", description = "Largest inbound gRPC message. Env: OVERSEER_MAX_MESSAGE_BYTES.")
+  public int maxMessageBytes;
+
+  @Option(names = "--max-metadata-bytes", defaultValue = "${env:OVERSEER_MAX_METADATA_BYTES:-16384}", description = "Largest inbound metadata (headers). Env: OVERSEER_MAX_METADATA_BYTES.")
+  public int maxMetadataBytes;
+
+  @Option(names = "--max-concurrent-streams", defaultValue = "${env:OVERSEER_MAX_CONCURRENT_STREAMS:-10000}", description = "Concurrent calls per connection. Env: OVERSEER_MAX_CONCURRENT_STREAMS.")
+  public int maxConcurrentStreams;
+
+  @Option(names = "--max-queued-per-owner", defaultValue = "${env:OVERSEER_MAX_QUEUED_PER_OWNER:-0}", description = "Queued jobs one owner may have; 0 is unlimited. Env: OVERSEER_MAX_QUEUED_PER_OWNER.")
+  public int maxQueuedPerOwner;
+
   /** Parses flags (and the environment); throws CommandLine.ParameterException on bad input. */
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();
@@ -70,6 +97,19 @@ public final class ServerConfig {
     require(maintenanceInterval.toMillis() >= 10, "--maintenance-interval must be at least 10ms");
     require(!drainTimeout.isNegative(), "--drain-timeout must not be negative");
     require(maxPayloadBytes >= 1024, "--max-payload-bytes must be at least 1024");
+    require((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together: give both, or neither");
+    require(tlsClientCa == null || tlsCert != null, "--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)");
+    for (Path p : new Path[] {authTokensFile, tlsCert, tlsKey, tlsClientCa}) {
+      require(p == null || java.nio.file.Files.isReadable(p), "cannot read " + p + ": check the path given to the flag");
+    }
+    for (String role : tlsClientRoles) {
+      require(java.util.Set.of("caller", "worker", "admin").contains(role.strip().toLowerCase()),
+          "--tls-client-roles takes caller, worker, admin; got " + role);
+    }
+    require(maxMessageBytes >= 64 * 1024, "--max-message-bytes must be at least 65536");
+    require(maxMetadataBytes >= 1024, "--max-metadata-bytes must be at least 1024");
+    require(maxConcurrentStreams >= 1, "--max-concurrent-streams must be at least 1");
+    require(maxQueuedPerOwner >= 0, "--max-queued-per-owner must not be negative (0 is unlimited)");
   }
 
   private static void require(boolean ok, String message) {

@@ -102,6 +102,12 @@ public final class ErrorMapper {
     return StatusProto.toStatusRuntimeException(status.build());
   }
 
+  /** A status with ErrorInfo and hint, for checks outside the services (e.g. authentication). */
+  public static StatusRuntimeException status(
+      Code code, String message, String reason, Map<String, String> metadata, String hint) {
+    return build(code, message, reason, metadata, hint, -1);
+  }
+
   static StatusRuntimeException build(
       Code code, String message, String reason, Map<String, String> metadata, String hint, long retryMs) {
     return StatusProto.toStatusRuntimeException(details(code, message, reason, metadata, hint, retryMs).build());
