@@ -21,6 +21,7 @@ public final class Main {
         return;
       }
       config.validate();
+      LogSetup.apply(config.logFormat, config.logLevel);
     } catch (CommandLine.ParameterException | IllegalArgumentException e) {
       System.err.println("overseer: " + e.getMessage());
       System.err.println("Run with --help for every flag.");

@@ -23,7 +23,15 @@ import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.JobOperations;
 import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.domain.Backoff;
+import io.micrometer.core.instrument.Gauge;
+import io.overseer.server.maintenance.Housekeeping;
 import io.overseer.server.maintenance.Maintenance;
+import io.overseer.server.metrics.JobMetrics;
+import io.overseer.server.metrics.MetricsEndpoint;
+import io.overseer.server.metrics.QueueDepthGauges;
+import io.overseer.server.metrics.RpcMetricsInterceptor;
+import io.overseer.server.store.HousekeepingRepository;
+import io.overseer.server.store.StatsRepository;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
@@ -49,6 +57,9 @@ public final class OverseerServer implements AutoCloseable {
   private final Maintenance maintenance;
   private final HealthStatusManager health = new HealthStatusManager();
   private final TokenFileWatcher tokens;
+  private final MetricsEndpoint metricsEndpoint;
+  private final Housekeeping housekeeping;
+  private final int metricsPort;
   private final Server server;
 
   private OverseerServer(ServerConfig config, DatabaseHandle database, ServerBuilder<?> builder) throws IOException {
@@ -56,6 +67,9 @@ public final class OverseerServer implements AutoCloseable {
     this.database = database;
     Database db = new Database(database.pool());
     db.migrate();
+    metricsEndpoint = new MetricsEndpoint();
+    metricsEndpoint.bindPool(database.pool());
+    JobMetrics jobMetrics = new JobMetrics(metricsEndpoint.registry());
     JobRepository jobs = new JobRepository();
     LeaseRepository leases = new LeaseRepository();
     EventRepository events = new EventRepository();
@@ -68,6 +82,25 @@ public final class OverseerServer implements AutoCloseable {
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
     signals.addEventListener(watcher);
     maintenance = new Maintenance(db, leases, signals, backoff, config.maintenanceInterval, config.cancelGrace);
+    housekeeping =
+        new Housekeeping(
+            db,
+            new HousekeepingRepository(),
+            signals,
+            jobMetrics,
+            new Housekeeping.Policy(
+                config.retention.isZero() ? null : config.retention,
+                config.compactProgressAfter.isZero() ? null : config.compactProgressAfter,
+                config.stallThresholds(),
+                500,
+                Duration.ofMillis(500)),
+            config.housekeepingInterval);
+    QueueDepthGauges depth = new QueueDepthGauges(metricsEndpoint.registry(), db, new StatsRepository(), 2_000);
+    depth.refresh();
+    Gauge.builder("overseer.watch.streams", watcher, JobWatcher::activeStreams)
+        .description("WatchJob streams open on this node")
+        .register(metricsEndpoint.registry());
+    RpcMetricsInterceptor rpcMetrics = new RpcMetricsInterceptor(metricsEndpoint.registry());
     Limits limits = new Limits(config.maxPayloadBytes);
     ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
     tokens = config.authTokensFile == null ? null : new TokenFileWatcher(config.authTokensFile, 2_000);
@@ -78,15 +111,17 @@ public final class OverseerServer implements AutoCloseable {
     // interceptors run last-added first: auth, then error mapping around the service
     server =
         builder
-            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors, auth))
-            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors, auth))
+            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors, auth, rpcMetrics))
+            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors, auth, rpcMetrics))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(ProtoReflectionService.newInstance())
             .build();
     signals.start();
     maintenance.start();
+    housekeeping.start();
     server.start();
+    metricsPort = config.metricsPort < 0 ? -1 : metricsEndpoint.serve(config.host, config.metricsPort);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("overseer.v1.JobService", ServingStatus.SERVING);
     health.setStatus("overseer.v1.WorkerService", ServingStatus.SERVING);
@@ -138,6 +173,20 @@ public final class OverseerServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The bound /metrics port, or -1 when metrics are not served. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+    return metricsEndpoint.registry();
+  }
+
+  /** Runs retention, compaction and the stall watchdog now (tests, tools). */
+  public int housekeepNow() {
+    return housekeeping.tick();
+  }
+
   public String databaseDescription() {
     return database.description();
   }
@@ -168,6 +217,8 @@ public final class OverseerServer implements AutoCloseable {
       server.shutdownNow();
     }
     maintenance.close();
+    housekeeping.close();
+    metricsEndpoint.close();
     if (tokens != null) {
       tokens.close();
     }

@@ -78,6 +78,35 @@ public final class ServerConfig {
   @Option(names = "--max-queued-per-owner", defaultValue = "${env:OVERSEER_MAX_QUEUED_PER_OWNER:-0}", description = "Queued jobs one owner may have; 0 is unlimited. Env: OVERSEER_MAX_QUEUED_PER_OWNER.")
   public int maxQueuedPerOwner;
 
+  @Option(names = "--metrics-port", defaultValue = "${env:OVERSEER_METRICS_PORT:--1}", description = "Port of the Prometheus endpoint /metrics; 0 picks a free one, -1 (default) serves none. Env: OVERSEER_METRICS_PORT.")
+  public int metricsPort;
+
+  @Option(names = "--log-format", defaultValue = "${env:OVERSEER_LOG_FORMAT:-text}", description = "text or json (one JSON object per line, for log shippers). Env: OVERSEER_LOG_FORMAT.")
+  public String logFormat;
+
+  @Option(names = "--log-level", defaultValue = "${env:OVERSEER_LOG_LEVEL:-info}", description = "error, warn, info, debug (debug logs every transition). Env: OVERSEER_LOG_LEVEL.")
+  public String logLevel;
+
+  @Option(names = "--retention", defaultValue = "${env:OVERSEER_RETENTION:-7d}", converter = DurationConverter.class, description = "Finished jobs older than this are deleted with their events and assets; 0 keeps them forever. Env: OVERSEER_RETENTION.")
+  public Duration retention;
+
+  @Option(names = "--compact-progress-after", defaultValue = "${env:OVERSEER_COMPACT_PROGRESS_AFTER:-0}", converter = DurationConverter.class, description = "Drop PROGRESS events of jobs finished longer ago than this, keeping state changes; 0 is off. Env: OVERSEER_COMPACT_PROGRESS_AFTER.")
+  public Duration compactProgressAfter;
+
+  @Option(names = "--stall-after", split = ",", defaultValue = "${env:OVERSEER_STALL_AFTER}", description = "TYPE=DURATION (or *=DURATION): a running job of that type with no progress for that long gets a STALLED event and a metric. Off by default. Env: OVERSEER_STALL_AFTER.")
+  public Map<String, String> stallAfter = new LinkedHashMap<>();
+
+  @Option(names = "--housekeeping-interval", defaultValue = "${env:OVERSEER_HOUSEKEEPING_INTERVAL:-10s}", converter = DurationConverter.class, description = "How often retention, compaction and the stall watchdog run. Env: OVERSEER_HOUSEKEEPING_INTERVAL.")
+  public Duration housekeepingInterval;
+
+  /** The parsed --stall-after thresholds. */
+  public Map<String, Duration> stallThresholds() {
+    Map<String, Duration> m = new LinkedHashMap<>();
+    DurationConverter d = new DurationConverter();
+    stallAfter.forEach((type, value) -> m.put(type, d.convert(value)));
+    return m;
+  }
+
   /** Parses flags (and the environment); throws CommandLine.ParameterException on bad input. */
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();
@@ -109,6 +138,17 @@ public final class ServerConfig {
     require(maxMessageBytes >= 64 * 1024, "--max-message-bytes must be at least 65536");
     require(maxMetadataBytes >= 1024, "--max-metadata-bytes must be at least 1024");
     require(maxConcurrentStreams >= 1, "--max-concurrent-streams must be at least 1");
+    require(metricsPort >= -1 && metricsPort <= 65535, "--metrics-port must be -1 (off), 0 (any) or a port, got " + metricsPort);
+    require(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, got " + logFormat);
+    require(java.util.Set.of("error", "warn", "info", "debug", "trace").contains(logLevel.toLowerCase()), "--log-level must be error, warn, info or debug, got " + logLevel);
+    require(!retention.isNegative(), "--retention must not be negative (0 keeps jobs forever)");
+    require(!compactProgressAfter.isNegative(), "--compact-progress-after must not be negative (0 is off)");
+    require(housekeepingInterval.toMillis() >= 10, "--housekeeping-interval must be at least 10ms");
+    try {
+      stallThresholds().forEach((t, d) -> require(d.toMillis() >= 1, "--stall-after " + t + " must be positive"));
+    } catch (CommandLine.TypeConversionException e) {
+      throw new IllegalArgumentException("--stall-after: " + e.getMessage());
+    }
     require(maxQueuedPerOwner >= 0, "--max-queued-per-owner must not be negative (0 is unlimited)");
   }
 
@@ -123,6 +163,9 @@ public final class ServerConfig {
     @Override
     public Duration convert(String value) {
       String v = value.trim().toLowerCase();
+      if (v.equals("0")) {
+        return Duration.ZERO;
+      }
       try {
         if (v.startsWith("pt") || v.startsWith("p")) {
           return Duration.parse(value.trim().toUpperCase());

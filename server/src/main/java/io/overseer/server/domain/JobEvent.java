@@ -22,7 +22,8 @@ public record JobEvent(
     STATE_CHANGED,
     PROGRESS,
     ASSET_ADDED,
-    CANCEL_REQUESTED
+    CANCEL_REQUESTED,
+    STALLED
   }
 
   /** The terminal event is the last one a job ever gets. */

@@ -1,0 +1,65 @@
+package io.overseer.server.store;
+
+import io.overseer.server.domain.Job;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/** Retention, progress compaction and the stall watchdog: batch statements on old or idle jobs. */
+public final class HousekeepingRepository {
+  /** Deletes a batch of terminal jobs finished before the cut-off; events and assets cascade. */
+  private static final String DELETE_EXPIRED =
+      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+          + " WHERE finish_time < now() - ? * interval '1 millisecond'"
+          + " ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED)";
+
+  /** Drops PROGRESS events of a batch of jobs finished before the cut-off; state changes stay. */
+  private static final String COMPACT_PROGRESS =
+      "WITH picked AS (SELECT id FROM jobs WHERE finish_time < now() - ? * interval '1 millisecond'"
+          + " AND NOT progress_compacted ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED),"
+          + " del AS (DELETE FROM job_events e USING picked WHERE e.job_id = picked.id AND e.kind = 'PROGRESS')"
+          + " UPDATE jobs SET progress_compacted = true FROM picked WHERE jobs.id = picked.id";
+
+  /**
+   * Marks running jobs of a type that changed nothing (no event moved update_time) for the
+   * threshold, and appends a STALLED event; once per quiet spell.
+   */
+  private static final String MARK_STALLED =
+      "WITH t AS (UPDATE jobs SET stalled_at = now(), last_sequence = last_sequence + 1"
+          + " WHERE id IN (SELECT id FROM jobs WHERE state = 'RUNNING'"
+          + " AND (?::text IS NULL OR type = ?) AND update_time < now() - ? * interval '1 millisecond'"
+          + " AND (stalled_at IS NULL OR stalled_at < update_time) LIMIT ? FOR UPDATE SKIP LOCKED)"
+          + " RETURNING *),"
+          + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, progress, stage, message, actor, worker_id, time)"
+          + " SELECT id, last_sequence, 'STALLED', state, progress, stage, ?, 'system', '', now() FROM t)"
+          + " SELECT * FROM t";
+
+  public int deleteExpired(Connection c, long retentionMs, int batch) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(DELETE_EXPIRED)) {
+      ps.setLong(1, retentionMs);
+      ps.setInt(2, batch);
+      return ps.executeUpdate();
+    }
+  }
+
+  public int compactProgress(Connection c, long afterMs, int batch) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COMPACT_PROGRESS)) {
+      ps.setLong(1, afterMs);
+      ps.setInt(2, batch);
+      return ps.executeUpdate();
+    }
+  }
+
+  /** {@code type} null: every type. */
+  public List<Job> markStalled(Connection c, String type, long quietMs, String message, int batch) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(MARK_STALLED)) {
+      ps.setString(1, type);
+      ps.setString(2, type);
+      ps.setLong(3, quietMs);
+      ps.setInt(4, batch);
+      ps.setString(5, message);
+      return JobRepository.all(ps);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.overseer.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Aggregates for metrics; cheap because they read only the partial indexes of live jobs. */
+public final class StatsRepository {
+  private static final String LIVE_BY_QUEUE =
+      "SELECT queue, state, count(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING') GROUP BY queue, state";
+
+  public record QueueState(String queue, String state) {}
+
+  public Map<QueueState, Long> liveJobsByQueue(Connection c) throws SQLException {
+    Map<QueueState, Long> counts = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(LIVE_BY_QUEUE);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        counts.put(new QueueState(rs.getString(1), rs.getString(2)), rs.getLong(3));
+      }
+    }
+    return counts;
+  }
+}
