@@ -1,0 +1,22 @@
+package io.overseer.cli;
+
+import picocli.CommandLine.Option;
+
+/** {@code --output table|json} (a picocli mixin). */
+final class OutputOptions {
+  enum Format {
+    table,
+    json
+  }
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      defaultValue = "table",
+      description = "table (default) or json: the proto3 JSON mapping of the response.")
+  Format format;
+
+  boolean json() {
+    return format == Format.json;
+  }
+}

@@ -1,0 +1,168 @@
+package io.overseer.client.worker;
+
+import io.grpc.StatusRuntimeException;
+import io.overseer.client.Backoff;
+import io.overseer.client.OverseerException;
+import io.overseer.v1.CompleteJobRequest;
+import io.overseer.v1.FailJobRequest;
+import io.overseer.v1.Job;
+import io.overseer.v1.JobState;
+import io.overseer.v1.WorkerServiceGrpc;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job's handler on a pool thread and reports how it ended (CompleteJob or FailJob).
+ *
+ * <p>Reports are retried on transient errors: that is safe because the server gives the finished
+ * job back to the lease that finished it when the same report is repeated. LEASE_LOST ends the
+ * attempt without a report: this worker no longer owns the job.
+ */
+final class JobRunner {
+  private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+  static final String CANCELLED_MESSAGE = "cancelled";
+
+  private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
+  private final String workerId;
+  private final Duration retryBudget;
+
+  /** How the attempt ended and the job as last known. */
+  record Report(JobOutcome outcome, Job job, Throwable error) {}
+
+  JobRunner(WorkerServiceGrpc.WorkerServiceBlockingStub stub, WorkerSettings settings) {
+    this.stub = stub;
+    this.workerId = settings.workerId();
+    this.retryBudget = settings.completionRetryBudget();
+  }
+
+  /** Runs the handler (null: no handler for the job's type) and reports the outcome. */
+  Report run(ActiveJob job, JobHandler handler) {
+    JobResult result = null;
+    Throwable error = null;
+    job.bindHandlerThread();
+    try {
+      if (handler == null) {
+        throw new IllegalStateException(
+            "worker " + workerId + " has no handler for type " + job.type());
+      }
+      result = handler.handle(job);
+    } catch (Throwable t) { // a handler's bug must fail its job, not kill the worker
+      error = t;
+    } finally {
+      job.unbindHandlerThread();
+    }
+    flushProgress(job);
+    return report(job, result, error);
+  }
+
+  /**
+   * Sends the last progress report if the coalescing held it back (so e.g. a final stage is
+   * recorded before the outcome), then stops the heartbeats: one racing the final report would
+   * only be refused.
+   */
+  private void flushProgress(ActiveJob job) {
+    job.heartbeat().flush(stub);
+    job.heartbeat().stop();
+  }
+
+  private Report report(ActiveJob job, JobResult result, Throwable error) {
+    if (job.isLeaseLost()) {
+      return new Report(JobOutcome.LEASE_LOST, job.job(), error);
+    }
+    if (error == null) {
+      JobResult r = result == null ? JobResult.empty() : result;
+      CompleteJobRequest request =
+          CompleteJobRequest.newBuilder()
+              .setJobId(job.jobId())
+              .setLeaseToken(job.leaseToken())
+              .setResult(r.result())
+              .setPartial(r.isPartial())
+              .setErrorMessage(r.errorMessage())
+              .build();
+      Job done = withRetries(job, "CompleteJob", () -> stub.completeJob(request));
+      return finished(job, done, r.isPartial() ? JobOutcome.PARTIAL : JobOutcome.COMPLETED, null);
+    }
+    FailJobRequest.Builder fail =
+        FailJobRequest.newBuilder().setJobId(job.jobId()).setLeaseToken(job.leaseToken());
+    JobOutcome intended;
+    switch (job.stopReason()) {
+      case CANCEL_REQUESTED:
+        fail.setErrorMessage(CANCELLED_MESSAGE).setRetryable(false);
+        intended = JobOutcome.CANCELLED;
+        break;
+      case SHUTDOWN:
+        fail.setErrorMessage("worker " + workerId + " shut down before the job finished")
+            .setRetryable(true);
+        intended = JobOutcome.RETRYING;
+        break;
+      default:
+        boolean retryable = !(error instanceof NonRetryableException);
+        fail.setErrorMessage(describe(error)).setRetryable(retryable);
+        intended = retryable ? JobOutcome.RETRYING : JobOutcome.FAILED;
+    }
+    FailJobRequest request = fail.build();
+    Job failed = withRetries(job, "FailJob", () -> stub.failJob(request));
+    return finished(job, failed, intended, error);
+  }
+
+  private static Report finished(ActiveJob job, Job reported, JobOutcome intended, Throwable e) {
+    if (reported == null) {
+      return new Report(job.isLeaseLost() ? JobOutcome.LEASE_LOST : JobOutcome.UNREPORTED,
+          job.job(), e);
+    }
+    return new Report(outcomeOf(reported.getState(), intended), reported, e);
+  }
+
+  /** The server's word wins: e.g. a retryable failure with no attempts left is FAILED. */
+  static JobOutcome outcomeOf(JobState state, JobOutcome intended) {
+    switch (state) {
+      case JOB_STATE_COMPLETED:
+        return JobOutcome.COMPLETED;
+      case JOB_STATE_PARTIAL:
+        return JobOutcome.PARTIAL;
+      case JOB_STATE_FAILED:
+        return JobOutcome.FAILED;
+      case JOB_STATE_CANCELLED:
+        return JobOutcome.CANCELLED;
+      case JOB_STATE_QUEUED:
+        return JobOutcome.RETRYING;
+      default:
+        return intended;
+    }
+  }
+
+  /** The error message a FailJob carries: the exception's message, else its class name. */
+  static String describe(Throwable error) {
+    String message = error.getMessage();
+    return message == null || message.isBlank() ? error.getClass().getSimpleName() : message;
+  }
+
+  /** Null when the report was not accepted (lease lost, a permanent error, or out of time). */
+  private Job withRetries(ActiveJob job, String what, Supplier<Job> call) {
+    Backoff backoff = Backoff.fast();
+    long giveUpAt = System.nanoTime() + retryBudget.toNanos();
+    while (true) {
+      try {
+        return call.get();
+      } catch (StatusRuntimeException e) {
+        OverseerException error = OverseerException.from(e);
+        if (error.isLeaseLost()) {
+          log.warn("{}: {} refused, lease lost ({})", job, what, error.description());
+          job.markLeaseLost();
+          return null;
+        }
+        if (!error.isTransient() || System.nanoTime() > giveUpAt) {
+          log.error("{}: {} failed, giving up: {}", job, what, error.getMessage());
+          return null;
+        }
+        log.warn("{}: {} failed ({}), retrying", job, what, error.getMessage());
+        if (!backoff.sleep()) {
+          log.error("{}: interrupted while retrying {}", job, what);
+          return null;
+        }
+      }
+    }
+  }
+}

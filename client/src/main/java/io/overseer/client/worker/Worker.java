@@ -1,0 +1,290 @@
+package io.overseer.client.worker;
+
+import com.google.protobuf.Duration;
+import io.grpc.StatusRuntimeException;
+import io.overseer.client.Backoff;
+import io.overseer.client.OverseerClient;
+import io.overseer.client.OverseerException;
+import io.overseer.v1.ClaimJobsRequest;
+import io.overseer.v1.Lease;
+import io.overseer.v1.WorkerServiceGrpc;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker runtime: claims jobs of the handled types, runs up to {@code concurrency} of them at
+ * once, keeps their leases alive with heartbeats (which carry progress), honours cancellation
+ * and reports each outcome.
+ *
+ * <pre>{@code
+ * try (Worker worker = Worker.builder()
+ *     .client(client).queues("default").concurrency(4)
+ *     .handler("resize", ctx -> { ...; return JobResult.of(Map.of("ok", true)); })
+ *     .build().start()) {
+ *   worker.awaitTermination();
+ * }
+ * }</pre>
+ *
+ * <p>Concurrency: one claim thread asks for exactly as many jobs as there are free slots (a
+ * semaphore of {@code concurrency} permits, one held per job from claim until its report is
+ * done), so the handler pool never queues work and a claimed job never waits for a thread. One
+ * scheduler thread times every job's heartbeats; the calls themselves are asynchronous.
+ */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  private static final long HAND_BACK_GRACE_MILLIS = 10_000;
+
+  private final OverseerClient client;
+  private final boolean ownsClient;
+  private final WorkerSettings settings;
+  private final Map<String, JobHandler> handlers;
+  private final WorkerListener listener;
+  private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
+  private final JobRunner runner;
+  private final Semaphore freeSlots;
+  private final ThreadPoolExecutor handlerPool;
+  private final ScheduledExecutorService scheduler;
+  private final Set<ActiveJob> active = ConcurrentHashMap.newKeySet();
+  private final Thread claimThread;
+  private final Object lifecycle = new Object();
+  private boolean started; // guarded by lifecycle
+  private volatile boolean claiming;
+  private volatile boolean terminated;
+
+  Worker(
+      OverseerClient client,
+      boolean ownsClient,
+      WorkerSettings settings,
+      Map<String, JobHandler> handlers,
+      WorkerListener listener) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.settings = settings;
+    this.handlers = Map.copyOf(handlers);
+    this.listener = listener;
+    this.stub = client.workerStub();
+    this.runner = new JobRunner(stub, settings);
+    this.freeSlots = new Semaphore(settings.concurrency());
+    AtomicInteger threadCount = new AtomicInteger();
+    this.handlerPool =
+        new ThreadPoolExecutor(
+            settings.concurrency(),
+            settings.concurrency(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> new Thread(r, "overseer-job-" + threadCount.incrementAndGet()));
+    ScheduledThreadPoolExecutor timers =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "overseer-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
+    timers.setRemoveOnCancelPolicy(true);
+    this.scheduler = timers;
+    this.claimThread = new Thread(this::claimLoop, "overseer-claim");
+  }
+
+  public static WorkerBuilder builder() {
+    return new WorkerBuilder();
+  }
+
+  /** Starts claiming in the background; returns this. */
+  public Worker start() {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("worker already started");
+      }
+      started = true;
+      claiming = true;
+    }
+    log.info("worker {} claiming {} on {}, concurrency {}",
+        settings.workerId(), settings.types(),
+        settings.queues().isEmpty() ? "every queue" : settings.queues(), settings.concurrency());
+    claimThread.start();
+    return this;
+  }
+
+  public String workerId() {
+    return settings.workerId();
+  }
+
+  /** Jobs claimed and not yet reported. */
+  public int activeJobs() {
+    return active.size();
+  }
+
+  /**
+   * Stops claiming, lets jobs in flight finish for up to {@code timeout}, then interrupts the
+   * rest (each is handed back with a retryable FailJob, for which they get up to 10 s more) and
+   * releases the threads. Jobs are never reported twice. Safe to call more than once.
+   *
+   * <p>A claim long-poll in flight is cancelled; if the server had already leased a job to it,
+   * that job comes back when the lease expires.
+   *
+   * @return true if every job in flight finished within the timeout
+   */
+  public boolean shutdown(java.time.Duration timeout) {
+    synchronized (lifecycle) {
+      if (terminated) {
+        return true;
+      }
+      terminated = true;
+      claiming = false;
+    }
+    claimThread.interrupt();
+    try {
+      if (claimThread.isAlive()) {
+        claimThread.join();
+      }
+      handlerPool.shutdown();
+      boolean drained = handlerPool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!drained) {
+        log.warn("worker {}: {} job(s) still running after {} ms; interrupting them",
+            settings.workerId(), active.size(), timeout.toMillis());
+        active.forEach(ActiveJob::stopForShutdown);
+        // the interrupted handlers' FailJob calls hand the jobs back; give them time for that
+        handlerPool.awaitTermination(HAND_BACK_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      return drained;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      active.forEach(ActiveJob::stopForShutdown);
+      return false;
+    } finally {
+      handlerPool.shutdownNow();
+      scheduler.shutdownNow();
+      if (ownsClient) {
+        client.close();
+      }
+      log.info("worker {} stopped", settings.workerId());
+    }
+  }
+
+  /** {@link #shutdown} with the builder's shutdown timeout. */
+  @Override
+  public void close() {
+    shutdown(settings.shutdownTimeout());
+  }
+
+  /** Blocks until the worker has been shut down (by another thread) and its jobs are done. */
+  public void awaitTermination() throws InterruptedException {
+    claimThread.join();
+    while (!handlerPool.awaitTermination(1, TimeUnit.HOURS)) {
+      // keep waiting
+    }
+  }
+
+  private void claimLoop() {
+    Backoff backoff = Backoff.slow();
+    while (claiming) {
+      int slots;
+      try {
+        freeSlots.acquire(); // wait for at least one free slot
+      } catch (InterruptedException e) {
+        return;
+      }
+      slots = 1 + freeSlots.drainPermits();
+      List<Lease> leases;
+      try {
+        leases = claim(slots);
+        backoff.reset();
+      } catch (StatusRuntimeException e) {
+        freeSlots.release(slots);
+        if (!claiming) {
+          return;
+        }
+        OverseerException error = OverseerException.from(e);
+        if (error.isTransient()) {
+          log.debug("worker {}: claim failed ({}), retrying", settings.workerId(), error);
+        } else {
+          log.warn("worker {}: claim failed: {}", settings.workerId(), error.getMessage());
+        }
+        if (!backoff.sleep()) {
+          return;
+        }
+        continue;
+      }
+      int started = 0;
+      for (Lease lease : leases) {
+        // never more than asked for; a surplus lease is left to expire rather than overbooking
+        if (started == slots) {
+          log.error("worker {}: server leased more jobs than asked for; ignoring {}",
+              settings.workerId(), lease.getJob().getId());
+          continue;
+        }
+        startJob(lease);
+        started++;
+      }
+      freeSlots.release(slots - started);
+    }
+  }
+
+  private List<Lease> claim(int maxJobs) {
+    java.time.Duration wait = settings.claimWait();
+    java.time.Duration callDeadline =
+        wait.plus(client.deadline() != null ? client.deadline() : java.time.Duration.ofSeconds(30));
+    ClaimJobsRequest request =
+        ClaimJobsRequest.newBuilder()
+            .setWorkerId(settings.workerId())
+            .addAllQueues(settings.queues())
+            .addAllTypes(settings.types())
+            .setMaxJobs(maxJobs)
+            .setWait(protoDuration(wait))
+            .setLeaseDuration(protoDuration(settings.leaseDuration()))
+            .build();
+    return stub.withDeadlineAfter(callDeadline.toMillis(), TimeUnit.MILLISECONDS)
+        .claimJobs(request)
+        .getLeasesList();
+  }
+
+  private void startJob(Lease lease) {
+    ActiveJob job = new ActiveJob(lease, settings, stub);
+    JobHeartbeat heartbeat = new JobHeartbeat(job, scheduler, client.workerAsyncStub(), settings);
+    job.attachHeartbeat(heartbeat);
+    active.add(job);
+    heartbeat.start();
+    handlerPool.execute(() -> runJob(job));
+  }
+
+  private void runJob(ActiveJob job) {
+    try {
+      Thread.interrupted(); // an interrupt left over from a previous job is not for this one
+      notify(() -> listener.jobStarted(job));
+      log.debug("{} started", job);
+      JobRunner.Report report = runner.run(job, handlers.get(job.type()));
+      log.debug("{} finished: {}", job, report.outcome());
+      notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+    } finally {
+      job.heartbeat().stop();
+      active.remove(job);
+      freeSlots.release();
+    }
+  }
+
+  private void notify(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      log.warn("worker listener failed", e);
+    }
+  }
+
+  static Duration protoDuration(java.time.Duration d) {
+    return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+  }
+}
