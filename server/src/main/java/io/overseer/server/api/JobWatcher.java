@@ -1,6 +1,7 @@
 package io.overseer.server.api;
 
-import io.grpc.Status;
+import com.google.rpc.Code;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.overseer.server.domain.Job;
@@ -75,13 +76,25 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
           "pass the sequence of the last event you received, or 0 for all events");
     }
     if (closed) {
-      throw Status.UNAVAILABLE.withDescription("the server is shutting down; watch on another node").asRuntimeException();
+      throw shuttingDown();
     }
     Stream s = new Stream(jobId, afterSequence, (ServerCallStreamObserver<io.overseer.v1.JobEvent>) out);
-    s.out.setOnCancelHandler(s::remove);
+    s.out.setOnCancelHandler(s::cancelled);
     s.out.setOnReadyHandler(s::requestPump);
-    byJob.computeIfAbsent(jobId, k -> ConcurrentHashMap.newKeySet()).add(s);
+    // add under the map's per-key lock: a concurrent remove() of the job's last stream must not
+    // drop the set this stream is being added to (it would never hear of the job's events again)
+    byJob.compute(
+        jobId,
+        (k, streams) -> {
+          Set<Stream> set = streams != null ? streams : ConcurrentHashMap.newKeySet();
+          set.add(s);
+          return set;
+        });
     active.incrementAndGet();
+    if (closed) {
+      s.end(shuttingDown()); // close() may have ended every stream before this one was added
+      return;
+    }
     s.requestPump();
   }
 
@@ -111,10 +124,19 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
     safetyPoll.shutdownNow();
     for (Set<Stream> streams : byJob.values()) {
       for (Stream s : streams) {
-        s.end(Status.UNAVAILABLE.withDescription("the server is shutting down; resume the watch with after_sequence on another node"));
+        s.end(shuttingDown());
       }
     }
     pumps.shutdownNow();
+  }
+
+  private static StatusRuntimeException shuttingDown() {
+    return ErrorMapper.status(
+        Code.UNAVAILABLE,
+        "the server is shutting down",
+        "SHUTTING_DOWN",
+        Map.of(),
+        "watch again on another node, with after_sequence set to the last sequence you received");
   }
 
   private final class Stream {
@@ -122,8 +144,9 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
     final ServerCallStreamObserver<io.overseer.v1.JobEvent> out;
     final AtomicBoolean scheduled = new AtomicBoolean();
     final AtomicBoolean dirty = new AtomicBoolean();
+    final AtomicBoolean registered = new AtomicBoolean(true);
     volatile long lastSent;
-    boolean done; // guarded by this
+    volatile boolean done; // set under this
 
     Stream(UUID jobId, long after, ServerCallStreamObserver<io.overseer.v1.JobEvent> out) {
       this.jobId = jobId;
@@ -148,7 +171,7 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
           drain();
         }
       } catch (RuntimeException e) {
-        end(ErrorMapper.statusOf(e));
+        end(ErrorMapper.toStatus(e)); // keeps the ErrorInfo and hint in the trailers
       } finally {
         scheduled.set(false);
       }
@@ -159,7 +182,7 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
 
     /** Sends stored events after lastSent while the transport is ready. */
     private synchronized void drain() {
-      while (!done && out.isReady()) {
+      while (!done && !out.isCancelled() && out.isReady()) {
         List<JobEvent> page = db.autocommit(c -> events.listAfter(c, jobId, lastSent, PAGE));
         if (page.isEmpty()) {
           return;
@@ -172,31 +195,42 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
           lastSent = e.sequence();
           if (e.isTerminal()) {
             done = true;
+            remove(); // first: once the client sees the end, the stream is gone here too
             out.onCompleted();
-            remove();
             return;
           }
         }
       }
     }
 
-    synchronized void end(Status status) {
+    synchronized void end(StatusRuntimeException status) {
       if (!done) {
         done = true;
+        remove();
         try {
-          out.onError(status.asRuntimeException());
+          out.onError(status);
         } catch (IllegalStateException alreadyClosed) {
           // cancelled by the client meanwhile
         }
-        remove();
       }
     }
 
+    /** The client went away: stop at once (a running drain sees {@code done}) and forget it. */
+    void cancelled() {
+      done = true;
+      remove();
+    }
+
     void remove() {
-      Set<Stream> streams = byJob.get(jobId);
-      if (streams != null && streams.remove(this)) {
+      if (registered.compareAndSet(true, false)) {
+        // the set is removed with its last stream, under the map's per-key lock (see watch)
+        byJob.computeIfPresent(
+            jobId,
+            (k, streams) -> {
+              streams.remove(this);
+              return streams.isEmpty() ? null : streams;
+            });
         active.decrementAndGet();
-        byJob.computeIfPresent(jobId, (k, v) -> v.isEmpty() ? null : v);
       }
     }
   }
