@@ -10,6 +10,10 @@ final class PageTokens {
   /** A position in the newest-first job list. */
   record JobCursor(Instant createTime, UUID id) {}
 
+  /** The range of proto Timestamps (years 1 to 9999), in microseconds since the epoch. */
+  private static final long MIN_MICROS = -62135596800L * 1_000_000L;
+  private static final long MAX_MICROS = 253402300799L * 1_000_000L + 999_999L;
+
   private PageTokens() {}
 
   static String jobs(Instant createTime, UUID id) {
@@ -22,6 +26,9 @@ final class PageTokens {
     try {
       if (parts.length == 3 && parts[0].equals("j1")) {
         long micros = Long.parseLong(parts[1]);
+        if (micros < MIN_MICROS || micros > MAX_MICROS) {
+          throw new IllegalArgumentException("out of range"); // a forged token PostgreSQL would refuse
+        }
         Instant t = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
         return new JobCursor(t, UUID.fromString(parts[2]));
       }

@@ -3,6 +3,7 @@ package io.overseer.server.api;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import io.overseer.server.domain.InvalidArgumentException;
 import io.overseer.server.domain.InvalidArgumentException.Violation;
 import io.overseer.server.domain.NewJob;
@@ -54,8 +55,11 @@ public final class RequestValidator {
     int priority = range(prefix + "priority", r.getPriority(), -1000, 1000);
     int maxAttempts =
         r.getMaxAttempts() == 0 ? DEFAULT_MAX_ATTEMPTS : range(prefix + "max_attempts", r.getMaxAttempts(), 1, 100);
+    // stored in milliseconds: truncated here, so an idempotent retry compares equal to the stored job
     java.time.Duration timeout =
-        r.hasTimeout() ? duration(prefix + "timeout", r.getTimeout(), MIN_TIMEOUT, MAX_TIMEOUT) : null;
+        r.hasTimeout()
+            ? duration(prefix + "timeout", r.getTimeout(), MIN_TIMEOUT, MAX_TIMEOUT).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+            : null;
     Instant runAt = r.hasRunAt() ? timestamp(prefix + "run_at", r.getRunAt()) : null;
     Map<String, String> labels = labels(prefix + "labels", r.getLabelsMap());
     String key = r.getIdempotencyKey().isEmpty() ? null : text(prefix + "idempotency_key", r.getIdempotencyKey(), 256);
@@ -93,6 +97,9 @@ public final class RequestValidator {
   public String text(String field, String value, int maxChars) {
     if (value.length() > maxChars) {
       fail(field, "at most " + maxChars + " characters, got " + value.length());
+    }
+    if (value.indexOf('\u0000') >= 0) {
+      fail(field, "must not contain NUL characters (U+0000)");
     }
     return value;
   }
@@ -152,25 +159,59 @@ public final class RequestValidator {
       fail(field, "not representable as JSON: " + e.getMessage());
       return "{}";
     }
-    if (json.length() > limits.maxPayloadBytes()) {
-      fail(field, "at most " + limits.maxPayloadBytes() + " bytes as JSON, got " + json.length());
+    int jsonBytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (jsonBytes > limits.maxPayloadBytes()) {
+      fail(field, "at most " + limits.maxPayloadBytes() + " bytes as JSON, got " + jsonBytes);
     }
-    if (json.indexOf('\u0000') >= 0 || json.contains("\\u0000")) {
-      fail(field, "must not contain NUL characters (PostgreSQL cannot store them)");
+    if (containsNul(struct)) {
+      fail(field, "must not contain NUL characters (U+0000) in keys or strings");
     }
     return json;
+  }
+
+  /** Whether any key or string of the JSON object has a U+0000, which PostgreSQL's jsonb refuses. */
+  private static boolean containsNul(Struct struct) {
+    for (Map.Entry<String, Value> e : struct.getFieldsMap().entrySet()) {
+      if (e.getKey().indexOf('\u0000') >= 0 || containsNul(e.getValue())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean containsNul(Value value) {
+    switch (value.getKindCase()) {
+      case STRING_VALUE:
+        return value.getStringValue().indexOf('\u0000') >= 0;
+      case STRUCT_VALUE:
+        return containsNul(value.getStructValue());
+      case LIST_VALUE:
+        for (Value v : value.getListValue().getValuesList()) {
+          if (containsNul(v)) {
+            return true;
+          }
+        }
+        return false;
+      default:
+        return false;
+    }
   }
 
   public Map<String, String> labels(String field, Map<String, String> labels) {
     if (labels.size() > MAX_LABELS) {
       fail(field, "at most " + MAX_LABELS + " labels, got " + labels.size());
     }
+    // the path is the map field itself (SPEC.md: "labels"); the description names the key
     for (Map.Entry<String, String> e : labels.entrySet()) {
+      String key = "'" + abbreviate(e.getKey()) + "'";
       if (e.getKey().isEmpty() || e.getKey().length() > 63) {
-        fail(field + "[" + abbreviate(e.getKey()) + "]", "label keys must be 1 to 63 characters");
+        fail(field, "label keys must be 1 to 63 characters, got " + e.getKey().length() + " in key " + key);
       }
       if (e.getValue().length() > 256) {
-        fail(field + "[" + abbreviate(e.getKey()) + "]", "label values must be at most 256 characters");
+        fail(field, "label values must be at most 256 characters, got " + e.getValue().length() + " for key " + key);
+      }
+      if (e.getKey().indexOf('\u0000') >= 0 || e.getValue().indexOf('\u0000') >= 0) {
+        fail(field, "label keys and values must not contain NUL characters (U+0000), key " + key.replace("\u0000", "\\0"));
       }
     }
     return new TreeMap<>(labels);

@@ -67,10 +67,20 @@ public final class JobOperations {
               for (Job j : jobs.insertBatch(c, owner, batch)) {
                 inserted.put(j.id(), j);
               }
+              // the items not inserted used a key already taken: look them all up at once
+              List<NewJob> keyed = new ArrayList<>();
+              for (NewJob n : batch) {
+                if (!inserted.containsKey(n.id())) {
+                  keyed.add(n);
+                }
+              }
+              Map<Integer, KeyedJob> existing =
+                  keyed.isEmpty() ? Map.of() : jobs.findByIdempotencyKeys(c, owner, keyed);
               List<Job> ordered = new ArrayList<>(batch.size());
+              int k = 0;
               for (NewJob n : batch) {
                 Job j = inserted.get(n.id());
-                ordered.add(j != null ? j : existingForKey(c, owner, n));
+                ordered.add(j != null ? j : sameRequestOrThrow(n, existing.get(k++)));
               }
               return ordered;
             });
@@ -84,9 +94,18 @@ public final class JobOperations {
 
   private Job existingForKey(java.sql.Connection c, String owner, NewJob job)
       throws java.sql.SQLException {
-    KeyedJob existing =
-        jobs.findByIdempotencyKey(c, owner, job.idempotencyKey(), job.paramsJson())
-            .orElseThrow(() -> new ConflictException(job.idempotencyKey()));
+    return sameRequestOrThrow(
+        job, jobs.findByIdempotencyKey(c, owner, job.idempotencyKey(), job.paramsJson()).orElse(null));
+  }
+
+  /**
+   * The job that took {@code job}'s idempotency key, if it was created from the same request.
+   * Null (the key's job vanished, e.g. its creator rolled back) is a conflict worth a retry.
+   */
+  private static Job sameRequestOrThrow(NewJob job, KeyedJob existing) {
+    if (existing == null) {
+      throw new ConflictException(String.valueOf(job.idempotencyKey()));
+    }
     if (!job.sameRequestAs(existing.job(), existing.sameParams())) {
       throw new IdempotencyConflictException(job.idempotencyKey(), existing.job().id().toString());
     }

@@ -51,12 +51,21 @@ public final class JobRepository {
           + " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[],"
           + " ?::bigint[], ?::timestamptz[], ?::text[], ?::text[])"
           + " AS u(id, type, queue, params, priority, max_attempts, timeout_ms, run_at, labels, idem)"
+          // rows go in in key order, so concurrent batches sharing keys take the unique-index
+          // locks in one order and wait for each other instead of deadlocking
+          + " ORDER BY u.idem COLLATE \"C\""
           + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING *)"
           + APPEND_EVENT_AND_RETURN;
 
   private static final String FIND_BY_KEY =
       "SELECT *, params = ?::jsonb AS same_params FROM jobs WHERE owner = ? AND idempotency_key = ?";
+
+  /** The jobs of many keys at once; k_ord is the 1-based position in the arrays. */
+  private static final String FIND_BY_KEYS =
+      "SELECT j.*, j.params = k.k_params::jsonb AS same_params, k.k_ord"
+          + " FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS k(k_idem, k_params, k_ord)"
+          + " JOIN jobs j ON j.owner = ? AND j.idempotency_key = k.k_idem";
 
   private static final String FIND =
       "SELECT * FROM jobs WHERE id = ? AND (?::text IS NULL OR owner = ?)";
@@ -175,6 +184,32 @@ public final class JobRepository {
             : Optional.empty();
       }
     }
+  }
+
+  /**
+   * {@link #findByIdempotencyKey} for many jobs in one query: the position in {@code jobs} of each
+   * one whose key the owner already used, and that job. Jobs without a key are skipped.
+   */
+  public Map<Integer, KeyedJob> findByIdempotencyKeys(Connection c, String owner, List<NewJob> jobs)
+      throws SQLException {
+    String[] keys = new String[jobs.size()];
+    String[] params = new String[jobs.size()];
+    for (int k = 0; k < jobs.size(); k++) {
+      keys[k] = jobs.get(k).idempotencyKey();
+      params[k] = jobs.get(k).paramsJson();
+    }
+    Map<Integer, KeyedJob> found = new java.util.HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(FIND_BY_KEYS)) {
+      ps.setArray(1, c.createArrayOf("text", keys));
+      ps.setArray(2, c.createArrayOf("text", params));
+      ps.setString(3, owner);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.put((int) rs.getLong("k_ord") - 1, new KeyedJob(Rows.job(rs), rs.getBoolean("same_params")));
+        }
+      }
+    }
+    return found;
   }
 
   /** The job, if it exists and {@code ownerScope} (null: any owner) may see it. */

@@ -1,0 +1,124 @@
+package io.overseer.server.domain;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The transition table of SPEC.md ("States"), pair by pair, and where failed attempts go. */
+class JobStateMachineTest {
+  /** SPEC.md's table, written out independently of the code under test. */
+  private static final Map<State, Set<State>> SPEC =
+      Map.of(
+          State.QUEUED, EnumSet.of(State.RUNNING, State.CANCELLED),
+          State.RUNNING,
+              EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED),
+          State.COMPLETED, EnumSet.noneOf(State.class),
+          State.FAILED, EnumSet.noneOf(State.class),
+          State.PARTIAL, EnumSet.noneOf(State.class),
+          State.CANCELLED, EnumSet.noneOf(State.class));
+
+  static Stream<Arguments> everyPair() {
+    List<Arguments> pairs = new ArrayList<>();
+    for (State from : State.values()) {
+      for (State to : State.values()) {
+        pairs.add(Arguments.of(from, to));
+      }
+    }
+    return pairs.stream();
+  }
+
+  @Test
+  void thereAreSixStatesAndFourAreTerminal() {
+    assertEquals(6, State.values().length);
+    assertEquals(
+        EnumSet.of(State.COMPLETED, State.FAILED, State.PARTIAL, State.CANCELLED),
+        EnumSet.copyOf(Stream.of(State.values()).filter(State::isTerminal).toList()));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("everyPair")
+  void requireFollowsTheSpecTable(State from, State to) {
+    boolean allowed = SPEC.get(from).contains(to);
+    assertEquals(allowed, JobStateMachine.isAllowed(from, to));
+    if (allowed) {
+      assertDoesNotThrow(() -> JobStateMachine.require("job-1", from, to));
+      return;
+    }
+    InvalidTransitionException e =
+        assertThrows(InvalidTransitionException.class, () -> JobStateMachine.require("job-1", from, to));
+    assertTrue(e.getMessage().contains(from.name()), e.getMessage());
+    assertTrue(e.getMessage().contains(to.name()), e.getMessage());
+    assertTrue(
+        e.getMessage().indexOf(from.name()) < e.getMessage().lastIndexOf(to.name()),
+        "names the from state before the to state: " + e.getMessage());
+    assertTrue(e.getMessage().contains("job-1"), e.getMessage());
+    assertEquals("INVALID_TRANSITION", e.reason());
+    assertEquals(from, e.from());
+    assertEquals(to, e.to());
+    assertEquals("job-1", e.metadata().get("job_id"));
+    assertEquals(from.name(), e.metadata().get("state"));
+    assertFalse(e.hint() == null || e.hint().isBlank(), "a hint for the caller");
+  }
+
+  @Test
+  void noTransitionLeavesATerminalStateAndNoStateGoesToItself() {
+    for (State from : State.values()) {
+      assertFalse(JobStateMachine.isAllowed(from, from), from + " -> itself");
+      if (from.isTerminal()) {
+        for (State to : State.values()) {
+          assertThrows(InvalidTransitionException.class, () -> JobStateMachine.require(null, from, to));
+        }
+      }
+    }
+  }
+
+  @Test
+  void aTransitionWithoutJobIdStillNamesBothStates() {
+    InvalidTransitionException e =
+        assertThrows(
+            InvalidTransitionException.class,
+            () -> JobStateMachine.require(null, State.COMPLETED, State.CANCELLED));
+    assertTrue(e.getMessage().contains("COMPLETED") && e.getMessage().contains("CANCELLED"), e.getMessage());
+    assertFalse(e.getMessage().contains("null"), e.getMessage());
+    assertFalse(e.metadata().containsKey("job_id"));
+    assertTrue(e.hint().contains("terminal"), e.hint());
+  }
+
+  @ParameterizedTest(name = "retryable={0} cancelRequested={1} attempt={2}/{3} -> {4}")
+  @CsvSource({
+    // a requested cancel wins, whatever else holds
+    "true,  true,  1, 3, CANCELLED",
+    "false, true,  1, 3, CANCELLED",
+    "true,  true,  3, 3, CANCELLED",
+    "false, true,  3, 3, CANCELLED",
+    // retryable with attempts left: back to the queue
+    "true,  false, 1, 3, QUEUED",
+    "true,  false, 2, 3, QUEUED",
+    "true,  false, 99, 100, QUEUED",
+    // attempts exhausted or not retryable: FAILED
+    "true,  false, 3, 3, FAILED",
+    "true,  false, 1, 1, FAILED",
+    "true,  false, 4, 3, FAILED",
+    "false, false, 1, 3, FAILED",
+    "false, false, 3, 3, FAILED",
+  })
+  void afterFailedAttempt(boolean retryable, boolean cancelRequested, int attempt, int maxAttempts, State expected) {
+    State to = JobStateMachine.afterFailedAttempt(retryable, cancelRequested, attempt, maxAttempts);
+    assertEquals(expected, to);
+    assertTrue(JobStateMachine.isAllowed(State.RUNNING, to), "a failed attempt leaves RUNNING legally");
+  }
+}
