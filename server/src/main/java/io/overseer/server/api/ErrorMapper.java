@@ -47,6 +47,15 @@ public final class ErrorMapper {
     if (t instanceof OverseerException e) {
       return fromDomain(e);
     }
+    if (t instanceof StoreException e && e.isConflict()) {
+      return build(
+          Code.ABORTED,
+          "the request lost a race with a concurrent one and was rolled back",
+          "CONCURRENT_UPDATE",
+          Map.of(),
+          "retry the call",
+          50);
+    }
     if (t instanceof StoreException e && e.isUnavailable()) {
       log.warn("database unavailable: {}", e.getMessage());
       return build(

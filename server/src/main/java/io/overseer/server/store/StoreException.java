@@ -18,8 +18,12 @@ public final class StoreException extends RuntimeException {
             && (state.startsWith("08") // connection exception
                 || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
                 || state.equals("53300") // too many connections
-                || state.equals("57014") // query cancelled (statement timeout)
-                || state.equals("40001") // serialization failure
-                || state.equals("40P01"))); // deadlock detected
+                || state.equals("57014"))); // query cancelled (statement timeout)
+  }
+
+  /** A serialization failure or deadlock: the transaction lost a race; retrying it is safe. */
+  public boolean isConflict() {
+    String state = ((SQLException) getCause()).getSQLState();
+    return "40001".equals(state) || "40P01".equals(state);
   }
 }
