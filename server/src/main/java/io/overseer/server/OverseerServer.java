@@ -76,7 +76,7 @@ public final class OverseerServer implements AutoCloseable {
     AssetRepository assets = new AssetRepository();
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
-    JobOperations jobOps = new JobOperations(db, jobs, events, assets, signals);
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, signals, jobMetrics, config.maxQueuedPerOwner);
     WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, signals, backoff);
     ClaimOperations claims = new ClaimOperations(db, leases, signals, config.queueLimits, Duration.ofSeconds(1));
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);

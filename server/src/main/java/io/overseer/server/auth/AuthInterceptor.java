@@ -62,7 +62,7 @@ public final class AuthInterceptor implements ServerInterceptor {
       if (principal.roles().stream().noneMatch(allowed::contains)) {
         throw ErrorMapper.status(
             Code.PERMISSION_DENIED,
-            principal.name() + " may not call " + service + ": it needs one of the roles " + allowed,
+            principal.name() + " may not call " + service + ": it needs the role " + allowed.stream().map(r -> r.name().toLowerCase()).sorted().collect(java.util.stream.Collectors.joining(" or ")),
             "ROLE_REQUIRED",
             Map.of("principal", principal.name(), "service", service),
             "use a token with one of those roles (add the role to the principal's line in the tokens file)");

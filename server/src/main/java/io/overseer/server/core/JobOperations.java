@@ -9,7 +9,9 @@ import io.overseer.server.domain.JobNotFoundException;
 import io.overseer.server.domain.JobStateMachine;
 import io.overseer.server.domain.NewJob;
 import io.overseer.server.domain.Principal;
+import io.overseer.server.domain.ResourceExhaustedException;
 import io.overseer.server.domain.State;
+import io.overseer.server.metrics.JobMetrics;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
@@ -36,21 +38,33 @@ public final class JobOperations {
   private final EventRepository events;
   private final AssetRepository assets;
   private final Signals signals;
+  private final JobMetrics metrics;
+  private final int maxQueuedPerOwner;
 
   public JobOperations(
-      Database db, JobRepository jobs, EventRepository events, AssetRepository assets, Signals signals) {
+      Database db,
+      JobRepository jobs,
+      EventRepository events,
+      AssetRepository assets,
+      Signals signals,
+      JobMetrics metrics,
+      int maxQueuedPerOwner) {
     this.db = db;
     this.jobs = jobs;
     this.events = events;
     this.assets = assets;
     this.signals = signals;
+    this.metrics = metrics;
+    this.maxQueuedPerOwner = maxQueuedPerOwner;
   }
 
   /** Creates the job, or returns the owner's job with the same idempotency key and fields. */
   public Job create(Principal principal, NewJob job) {
     String owner = principal.name();
+    checkQuota(owner, 1);
     Optional<Job> created = db.autocommit(c -> jobs.insert(c, owner, job));
     if (created.isPresent()) {
+      metrics.created(created.get());
       announce(created.get());
       return created.get();
     }
@@ -60,6 +74,7 @@ public final class JobOperations {
   /** Creates all the jobs in one transaction, or none (an idempotency conflict rolls back all). */
   public List<Job> createBatch(Principal principal, List<NewJob> batch) {
     String owner = principal.name();
+    checkQuota(owner, batch.size());
     List<Job> result =
         db.transaction(
             c -> {
@@ -84,6 +99,9 @@ public final class JobOperations {
               }
               return ordered;
             });
+    java.util.Set<UUID> newIds = new java.util.HashSet<>();
+    batch.forEach(n -> newIds.add(n.id()));
+    result.stream().filter(j -> newIds.contains(j.id())).forEach(metrics::created);
     result.stream()
         .filter(j -> j.state() == State.QUEUED)
         .map(Job::runAt)
@@ -140,6 +158,9 @@ public final class JobOperations {
             db.autocommit(c -> jobs.requestCancel(c, id, job.attempt(), message, principal.name()));
       }
       if (changed.isPresent()) {
+        if (changed.get().state() == State.CANCELLED) {
+          metrics.cancelledQueued(changed.get());
+        }
         signals.eventAppended(id, changed.get().lastSequence());
         return changed.get();
       }
@@ -156,6 +177,24 @@ public final class JobOperations {
   public List<Asset> assets(Principal principal, UUID id) {
     get(principal, id);
     return db.autocommit(c -> assets.list(c, id));
+  }
+
+  /**
+   * The per-owner quota of queued jobs (--max-queued-per-owner). A soft limit: concurrent
+   * creates of one owner may overshoot it by what they create together.
+   */
+  private void checkQuota(String owner, int adding) {
+    if (maxQueuedPerOwner <= 0) {
+      return;
+    }
+    long queued = db.autocommit(c -> jobs.countQueued(c, owner));
+    if (queued + adding > maxQueuedPerOwner) {
+      throw new ResourceExhaustedException(
+          "QUEUED_JOBS_QUOTA",
+          owner + " has " + queued + " queued jobs; creating " + adding + " more would pass the quota of " + maxQueuedPerOwner,
+          Map.of("owner", owner, "queued", Long.toString(queued), "limit", Integer.toString(maxQueuedPerOwner)),
+          "wait for queued jobs to be claimed, cancel some, or ask the operator to raise --max-queued-per-owner");
+    }
   }
 
   private void announce(Job job) {

@@ -27,7 +27,7 @@ public class JobMetrics {
 
   public void created(Job job) {
     log.debug("job {} created: {} in queue {}", job.id(), job.type(), job.queue());
-    count("overseer.jobs.created", job);
+    count("overseer.jobs.submitted", job); // not "created": Prometheus reserves the _created suffix
   }
 
   /** A claim: QUEUED → RUNNING, with the time the job waited since it became claimable. */

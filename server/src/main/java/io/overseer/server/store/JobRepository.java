@@ -94,6 +94,9 @@ public final class JobRepository {
           + " RETURNING *)"
           + APPEND_EVENT_AND_RETURN;
 
+  private static final String COUNT_QUEUED =
+      "SELECT count(*) FROM jobs WHERE owner = ? AND state = 'QUEUED'";
+
   /** A job found by its idempotency key, and whether its params equal the new request's. */
   public record KeyedJob(Job job, boolean sameParams) {}
 
@@ -210,6 +213,17 @@ public final class JobRepository {
       }
     }
     return found;
+  }
+
+  /** The owner's QUEUED jobs, for the per-owner quota (index jobs_owner_queued). */
+  public long countQueued(Connection c, String owner) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(COUNT_QUEUED)) {
+      ps.setString(1, owner);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
   /** The job, if it exists and {@code ownerScope} (null: any owner) may see it. */
