@@ -60,12 +60,21 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     if (deadline != null) {
       until = Math.min(until, System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS) - DEADLINE_MARGIN_NANOS);
     }
+    // a worker that stops waiting (cancels its call) must not be handed jobs it will never see
+    Context call = Context.current();
+    Context.CancellationListener wake = cancelled -> claims.wakeWaiters();
+    call.addListener(wake, Runnable::run);
     List<Job> claimed;
     try {
-      claimed = claims.claim(CallerIdentity.current(), new ClaimRequest(workerId, queues, types, maxJobs, wait, lease), until);
+      claimed = claims.claim(CallerIdentity.current(), new ClaimRequest(workerId, queues, types, maxJobs, wait, lease), until, call::isCancelled);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ErrorMapper.toStatus(e);
+    } finally {
+      call.removeListener(wake);
+    }
+    if (call.isCancelled() && claimed.isEmpty()) {
+      return; // nobody is listening any more
     }
     ClaimJobsResponse.Builder response = ClaimJobsResponse.newBuilder();
     for (Job j : claimed) {

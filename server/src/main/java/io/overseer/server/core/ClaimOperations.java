@@ -10,9 +10,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Claims jobs for a worker, long-polling when none is ready.
@@ -49,18 +51,52 @@ public final class ClaimOperations {
     this.safetyPoll = safetyPoll;
   }
 
-  /** Claims up to maxJobs jobs, waiting until {@code waitUntilNanos} (System.nanoTime) for one. */
-  public List<Job> claim(Principal principal, ClaimRequest request, long waitUntilNanos)
+  /**
+   * Claims up to maxJobs jobs, waiting until {@code waitUntilNanos} (System.nanoTime) for one.
+   *
+   * <p>{@code callerGone} says the caller stopped waiting (its call was cancelled): the claim then
+   * returns empty without claiming, and jobs claimed at that very moment are put back, so a worker
+   * that went away never takes a job, or one of its attempts, with it. Call {@link #wakeWaiters}
+   * when a caller goes away so that its wait ends at once.
+   */
+  public List<Job> claim(
+      Principal principal, ClaimRequest request, long waitUntilNanos, BooleanSupplier callerGone)
       throws InterruptedException {
     while (true) {
       long seen = signals.generation();
+      if (callerGone.getAsBoolean() || signals.isClosed()) {
+        return List.of(); // the caller left, or the node is shutting down: claim nothing more
+      }
       List<Job> claimed = claimOnce(principal, request);
+      if (!claimed.isEmpty() && callerGone.getAsBoolean()) {
+        release(claimed);
+        return List.of();
+      }
+      for (Job job : claimed) {
+        signals.eventAppended(job.id(), job.lastSequence()); // watchers see the claim at once
+      }
       long left = waitUntilNanos - System.nanoTime();
-      if (!claimed.isEmpty() || left <= 0 || signals.isClosed()) {
+      if (!claimed.isEmpty() || left <= 0) {
         return claimed;
       }
       Duration nap = Duration.ofNanos(Math.min(left, safetyPoll.toNanos()));
       signals.awaitChange(seen, nap);
+    }
+  }
+
+  /** Wakes the claims waiting on this node, e.g. so that one whose caller went away returns. */
+  public void wakeWaiters() {
+    signals.wakeWaiters();
+  }
+
+  private void release(List<Job> claimed) {
+    for (Job job : claimed) {
+      db.autocommit(c -> leases.release(c, job, "claim abandoned: the worker went away", Principal.SYSTEM))
+          .ifPresent(
+              j -> {
+                signals.eventAppended(j.id(), j.lastSequence());
+                signals.jobsReady();
+              });
     }
   }
 
@@ -99,6 +135,8 @@ public final class ClaimOperations {
       List<String> excluded = List.copyOf(queueLimits.keySet());
       claimed.addAll(leases.claim(c, query(r, unlimited, excluded, left, leaseMs, principal)));
     }
+    // each claim is in claim order; merge them (stable: FIFO ties keep their statement's order)
+    claimed.sort(Comparator.comparingInt(Job::priority).reversed().thenComparing(Job::runAt));
     return claimed;
   }
 

@@ -137,8 +137,17 @@ public final class Maintenance implements AutoCloseable {
         });
   }
 
+  /** Stops the ticks; a tick in progress may finish (briefly), so it never sees the pool close under it. */
   @Override
   public void close() {
-    executor.shutdownNow();
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

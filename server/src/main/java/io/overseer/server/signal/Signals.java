@@ -49,6 +49,8 @@ public final class Signals implements AutoCloseable {
   static final String JOBS_CHANNEL = "overseer_jobs";
   static final String EVENTS_CHANNEL = "overseer_events";
   private static final int MAX_PAYLOAD = 7000;
+  /** Wake claimers this long after a run_at, for clock granularity between Java and the database. */
+  private static final long READY_AT_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
   private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
@@ -81,13 +83,20 @@ public final class Signals implements AutoCloseable {
     outbox.add("J");
   }
 
+  /** Wakes this node's waiters without telling other nodes (nothing new to claim). */
+  public void wakeWaiters() {
+    wakeLocal();
+  }
+
   /** Jobs become claimable at {@code at}: wake everyone then (this node's timer). */
   public void jobsReadyAt(Instant at) {
-    long delayMs = Duration.between(Instant.now(), at).toMillis();
-    if (delayMs <= 0) {
+    long delayNanos = Duration.between(Instant.now(), at).toNanos();
+    if (delayNanos <= 0) {
       jobsReady();
     } else if (!closed) {
-      timer.schedule(this::jobsReady, delayMs, TimeUnit.MILLISECONDS);
+      // never early: a claimer woken before run_at (even by a fraction of a millisecond, on the
+      // database's clock) finds nothing and then sleeps until its safety poll
+      timer.schedule(this::jobsReady, delayNanos + READY_AT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
     }
   }
 

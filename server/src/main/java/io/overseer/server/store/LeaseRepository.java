@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,9 +25,14 @@ import java.util.UUID;
  */
 public final class LeaseRepository {
 
+  /**
+   * The claim. Times are the statement's, not the transaction's ({@code now()}): a claim of a
+   * limited queue runs after waiting for the queue's lock, and its lease, start time and event
+   * time must not predate that wait (nor the event before it).
+   */
   private static final String CLAIM =
       "WITH picked AS (SELECT id FROM jobs"
-          + " WHERE state = 'QUEUED' AND run_at <= now()"
+          + " WHERE state = 'QUEUED' AND run_at <= statement_timestamp()"
           + " AND (cardinality(?::text[]) = 0 OR queue = ANY(?::text[]))"
           + " AND (cardinality(?::text[]) = 0 OR type = ANY(?::text[]))"
           + " AND NOT (queue = ANY(?::text[]))"
@@ -36,10 +40,23 @@ public final class LeaseRepository {
           + " t AS (UPDATE jobs j SET state = 'RUNNING', attempt = j.attempt + 1,"
           + " progress = 0, stage = '', message = '', error_message = '', worker_id = ?,"
           + " lease_token = (j.attempt + 1) || '.' || replace(gen_random_uuid()::text, '-', ''),"
-          + " lease_ms = ?, lease_expires_at = now() + ? * interval '1 millisecond',"
-          + " attempt_started_at = now(), start_time = coalesce(j.start_time, now()),"
-          + " update_time = now(), last_sequence = j.last_sequence + 1"
-          + " FROM picked WHERE j.id = picked.id RETURNING j.*)"
+          + " lease_ms = ?, lease_expires_at = statement_timestamp() + ? * interval '1 millisecond',"
+          + " attempt_started_at = statement_timestamp(), start_time = coalesce(j.start_time, statement_timestamp()),"
+          + " update_time = statement_timestamp(), last_sequence = j.last_sequence + 1"
+          + " FROM picked WHERE j.id = picked.id AND j.state = 'QUEUED' RETURNING j.*)"
+          + APPEND_EVENT_AND_RETURN
+          + " ORDER BY priority DESC, run_at, seq";
+
+  /**
+   * Undoes a claim whose caller went away before it got the leases: QUEUED again, claimable at
+   * once, and the attempt it never ran is given back.
+   */
+  private static final String RELEASE =
+      "WITH t AS (UPDATE jobs SET state = 'QUEUED', attempt = attempt - 1,"
+          + " start_time = CASE WHEN attempt = 1 THEN NULL ELSE start_time END,"
+          + " lease_token = NULL, lease_expires_at = NULL, attempt_started_at = NULL,"
+          + " update_time = now(), last_sequence = last_sequence + 1"
+          + " WHERE id = ? AND state = 'RUNNING' AND lease_token = ? RETURNING *)"
           + APPEND_EVENT_AND_RETURN;
 
   private static final String LOCK_QUEUE =
@@ -138,13 +155,17 @@ public final class LeaseRepository {
       ps.setLong(++i, q.leaseMs());
       ps.setLong(++i, q.leaseMs());
       bindEvent(ps, i, "STATE_CHANGED", State.QUEUED, "claimed", q.actor(), q.workerId());
-      List<Job> jobs = new ArrayList<>(all(ps));
-      jobs.sort(
-          java.util.Comparator.comparingInt(Job::priority)
-              .reversed()
-              .thenComparing(Job::runAt)
-              .thenComparing(Job::createTime));
-      return jobs;
+      return all(ps); // in claim order: the statement sorts its result
+    }
+  }
+
+  /** Re-queues a claimed job whose lease never reached its worker; empty if it changed since. */
+  public Optional<Job> release(Connection c, Job claimed, String reason, String actor) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(RELEASE)) {
+      ps.setObject(1, claimed.id());
+      ps.setString(2, claimed.leaseToken());
+      bindEvent(ps, 2, "STATE_CHANGED", State.RUNNING, reason, actor, null);
+      return one(ps);
     }
   }
 
