@@ -21,6 +21,7 @@ import io.overseer.server.api.Limits;
 import io.overseer.server.api.WorkerServiceImpl;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.JobOperations;
+import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.domain.Backoff;
 import io.micrometer.core.instrument.Gauge;
@@ -76,18 +77,18 @@ public final class OverseerServer implements AutoCloseable {
     AssetRepository assets = new AssetRepository();
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
-    JobOperations jobOps = new JobOperations(db, jobs, events, assets, signals, jobMetrics, config.maxQueuedPerOwner);
-    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, signals, backoff);
-    ClaimOperations claims = new ClaimOperations(db, leases, signals, config.queueLimits, Duration.ofSeconds(1));
+    TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, config.maxQueuedPerOwner);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff);
+    ClaimOperations claims = new ClaimOperations(db, leases, signals, publisher, config.queueLimits, Duration.ofSeconds(1));
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
     signals.addEventListener(watcher);
-    maintenance = new Maintenance(db, leases, signals, backoff, config.maintenanceInterval, config.cancelGrace);
+    maintenance = new Maintenance(db, leases, publisher, backoff, config.maintenanceInterval, config.cancelGrace);
     housekeeping =
         new Housekeeping(
             db,
             new HousekeepingRepository(),
-            signals,
-            jobMetrics,
+            publisher,
             new Housekeeping.Policy(
                 config.retention.isZero() ? null : config.retention,
                 config.compactProgressAfter.isZero() ? null : config.compactProgressAfter,

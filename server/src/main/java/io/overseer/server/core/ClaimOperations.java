@@ -31,6 +31,7 @@ public final class ClaimOperations {
   private final Database db;
   private final LeaseRepository leases;
   private final Signals signals;
+  private final TransitionPublisher publisher;
   private final Map<String, Integer> queueLimits;
   private final Duration safetyPoll;
 
@@ -42,11 +43,13 @@ public final class ClaimOperations {
       Database db,
       LeaseRepository leases,
       Signals signals,
+      TransitionPublisher publisher,
       Map<String, Integer> queueLimits,
       Duration safetyPoll) {
     this.db = db;
     this.leases = leases;
     this.signals = signals;
+    this.publisher = publisher;
     this.queueLimits = new TreeMap<>(queueLimits); // sorted: locks are always taken in one order
     this.safetyPoll = safetyPoll;
   }
@@ -72,9 +75,7 @@ public final class ClaimOperations {
         release(claimed);
         return List.of();
       }
-      for (Job job : claimed) {
-        signals.eventAppended(job.id(), job.lastSequence()); // watchers see the claim at once
-      }
+      claimed.forEach(publisher::claimed); // watchers see the claim at once
       long left = waitUntilNanos - System.nanoTime();
       if (!claimed.isEmpty() || left <= 0) {
         return claimed;
@@ -92,11 +93,7 @@ public final class ClaimOperations {
   private void release(List<Job> claimed) {
     for (Job job : claimed) {
       db.autocommit(c -> leases.release(c, job, "claim abandoned: the worker went away", Principal.SYSTEM))
-          .ifPresent(
-              j -> {
-                signals.eventAppended(j.id(), j.lastSequence());
-                signals.jobsReady();
-              });
+          .ifPresent(j -> publisher.attemptEnded(j, "claim abandoned"));
     }
   }
 

@@ -11,8 +11,6 @@ import io.overseer.server.domain.NewJob;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.ResourceExhaustedException;
 import io.overseer.server.domain.State;
-import io.overseer.server.metrics.JobMetrics;
-import io.overseer.server.signal.Signals;
 import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.EventRepository;
@@ -37,8 +35,7 @@ public final class JobOperations {
   private final JobRepository jobs;
   private final EventRepository events;
   private final AssetRepository assets;
-  private final Signals signals;
-  private final JobMetrics metrics;
+  private final TransitionPublisher publisher;
   private final int maxQueuedPerOwner;
 
   public JobOperations(
@@ -46,15 +43,13 @@ public final class JobOperations {
       JobRepository jobs,
       EventRepository events,
       AssetRepository assets,
-      Signals signals,
-      JobMetrics metrics,
+      TransitionPublisher publisher,
       int maxQueuedPerOwner) {
     this.db = db;
     this.jobs = jobs;
     this.events = events;
     this.assets = assets;
-    this.signals = signals;
-    this.metrics = metrics;
+    this.publisher = publisher;
     this.maxQueuedPerOwner = maxQueuedPerOwner;
   }
 
@@ -64,7 +59,7 @@ public final class JobOperations {
     checkQuota(owner, 1);
     Optional<Job> created = db.autocommit(c -> jobs.insert(c, owner, job));
     if (created.isPresent()) {
-      metrics.created(created.get());
+      publisher.created(created.get());
       announce(created.get());
       return created.get();
     }
@@ -101,12 +96,12 @@ public final class JobOperations {
             });
     java.util.Set<UUID> newIds = new java.util.HashSet<>();
     batch.forEach(n -> newIds.add(n.id()));
-    result.stream().filter(j -> newIds.contains(j.id())).forEach(metrics::created);
+    result.stream().filter(j -> newIds.contains(j.id())).forEach(publisher::created);
     result.stream()
         .filter(j -> j.state() == State.QUEUED)
         .map(Job::runAt)
         .distinct()
-        .forEach(signals::jobsReadyAt);
+        .forEach(publisher::claimableAt);
     return result;
   }
 
@@ -159,9 +154,10 @@ public final class JobOperations {
       }
       if (changed.isPresent()) {
         if (changed.get().state() == State.CANCELLED) {
-          metrics.cancelledQueued(changed.get());
+          publisher.cancelledQueued(changed.get());
+        } else {
+          publisher.eventAppended(changed.get());
         }
-        signals.eventAppended(id, changed.get().lastSequence());
         return changed.get();
       }
     }
@@ -198,6 +194,6 @@ public final class JobOperations {
   }
 
   private void announce(Job job) {
-    signals.jobsReadyAt(job.runAt());
+    publisher.claimableAt(job.runAt());
   }
 }

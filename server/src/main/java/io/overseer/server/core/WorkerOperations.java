@@ -8,7 +8,6 @@ import io.overseer.server.domain.JobStateMachine;
 import io.overseer.server.domain.LeaseLostException;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.State;
-import io.overseer.server.signal.Signals;
 import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.JobRepository;
@@ -34,7 +33,7 @@ public final class WorkerOperations {
   private final JobRepository jobs;
   private final LeaseRepository leases;
   private final AssetRepository assets;
-  private final Signals signals;
+  private final TransitionPublisher publisher;
   private final Backoff backoff;
 
   public WorkerOperations(
@@ -42,13 +41,13 @@ public final class WorkerOperations {
       JobRepository jobs,
       LeaseRepository leases,
       AssetRepository assets,
-      Signals signals,
+      TransitionPublisher publisher,
       Backoff backoff) {
     this.db = db;
     this.jobs = jobs;
     this.leases = leases;
     this.assets = assets;
-    this.signals = signals;
+    this.publisher = publisher;
     this.backoff = backoff;
   }
 
@@ -66,7 +65,7 @@ public final class WorkerOperations {
         db.autocommit(
                 c -> leases.heartbeat(c, id, token, progress, stage, message, leaseMs, principal.name()))
             .orElseThrow(leaseLost(id));
-    signals.eventAppended(id, job.lastSequence());
+    publisher.eventAppended(job);
     return job;
   }
 
@@ -78,7 +77,7 @@ public final class WorkerOperations {
         db.autocommit(
             c -> leases.complete(c, id, token, target, resultJson, error, principal.name(), null));
     if (done.isPresent()) {
-      finished(done.get());
+      publisher.attemptEnded(done.get(), "completed by the worker");
       return done.get();
     }
     return repeatedOrLeaseLost(id, token, job -> job.state() == target);
@@ -111,7 +110,7 @@ public final class WorkerOperations {
                   leases.endAttempt(
                       c, job, LeaseCondition.LIVE, target, message, delayMs, true, principal.name(), null));
       if (ended.isPresent()) {
-        finished(ended.get());
+        publisher.attemptEnded(ended.get(), message);
         return ended.get();
       }
     }
@@ -123,19 +122,10 @@ public final class WorkerOperations {
     Asset added =
         db.autocommit(c -> assets.add(c, id, token, asset, principal.name()))
             .orElseThrow(leaseLost(id));
-    signals.eventAppended(id, find(id).lastSequence());
+    publisher.eventAppended(find(id));
     return added;
   }
 
-  /** After an attempt ended: wake watchers, and claimers if the job or its queue's slot is free. */
-  void finished(Job job) {
-    signals.eventAppended(job.id(), job.lastSequence());
-    if (job.state() == State.QUEUED) {
-      signals.jobsReadyAt(job.runAt());
-    } else {
-      signals.jobsReady(); // a queue limit may have room now
-    }
-  }
 
   private Job repeatedOrLeaseLost(
       UUID id, String token, Predicate<Job> sameOutcome) {

@@ -1,8 +1,7 @@
 package io.overseer.server.maintenance;
 
 import io.overseer.server.domain.Job;
-import io.overseer.server.metrics.JobMetrics;
-import io.overseer.server.signal.Signals;
+import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.HousekeepingRepository;
 import java.sql.PreparedStatement;
@@ -31,8 +30,7 @@ public final class Housekeeping implements AutoCloseable {
 
   private final Database db;
   private final HousekeepingRepository repository;
-  private final Signals signals;
-  private final JobMetrics metrics;
+  private final TransitionPublisher publisher;
   private final Policy policy;
   private final Duration interval;
   private final ScheduledExecutorService executor =
@@ -43,11 +41,10 @@ public final class Housekeeping implements AutoCloseable {
             return t;
           });
 
-  public Housekeeping(Database db, HousekeepingRepository repository, Signals signals, JobMetrics metrics, Policy policy, Duration interval) {
+  public Housekeeping(Database db, HousekeepingRepository repository, TransitionPublisher publisher, Policy policy, Duration interval) {
     this.db = db;
     this.repository = repository;
-    this.signals = signals;
-    this.metrics = metrics;
+    this.publisher = publisher;
     this.policy = policy;
     this.interval = interval;
   }
@@ -116,8 +113,7 @@ public final class Housekeeping implements AutoCloseable {
       String message = "no progress for " + e.getValue().toString().substring(2).toLowerCase();
       List<Job> stalled = db.autocommit(c -> repository.markStalled(c, type, e.getValue().toMillis(), message, 100));
       for (Job j : stalled) {
-        metrics.stalled(j);
-        signals.eventAppended(j.id(), j.lastSequence());
+        publisher.stalled(j);
       }
     }
   }

@@ -5,7 +5,7 @@ import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobStateMachine;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.State;
-import io.overseer.server.signal.Signals;
+import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.LeaseRepository;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
@@ -41,7 +41,7 @@ public final class Maintenance implements AutoCloseable {
 
   private final Database db;
   private final LeaseRepository leases;
-  private final Signals signals;
+  private final TransitionPublisher publisher;
   private final Backoff backoff;
   private final Duration interval;
   private final Duration cancelGrace;
@@ -56,13 +56,13 @@ public final class Maintenance implements AutoCloseable {
   public Maintenance(
       Database db,
       LeaseRepository leases,
-      Signals signals,
+      TransitionPublisher publisher,
       Backoff backoff,
       Duration interval,
       Duration cancelGrace) {
     this.db = db;
     this.leases = leases;
-    this.signals = signals;
+    this.publisher = publisher;
     this.backoff = backoff;
     this.interval = interval;
     this.cancelGrace = cancelGrace;
@@ -128,12 +128,7 @@ public final class Maintenance implements AutoCloseable {
     ended.ifPresent(
         j -> {
           log.debug("job {} {} -> {}: {}", j.id(), State.RUNNING, j.state(), reason);
-          signals.eventAppended(j.id(), j.lastSequence());
-          if (j.state() == State.QUEUED) {
-            signals.jobsReadyAt(j.runAt());
-          } else {
-            signals.jobsReady();
-          }
+          publisher.attemptEnded(j, reason);
         });
   }
 
