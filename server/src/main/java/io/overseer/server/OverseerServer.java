@@ -93,11 +93,11 @@ public final class OverseerServer implements AutoCloseable {
                 config.retention.isZero() ? null : config.retention,
                 config.compactProgressAfter.isZero() ? null : config.compactProgressAfter,
                 config.stallThresholds(),
-                500,
+                250,
                 Duration.ofMillis(500)),
             config.housekeepingInterval);
     QueueDepthGauges depth = new QueueDepthGauges(metricsEndpoint.registry(), db, new StatsRepository(), 2_000);
-    depth.refresh();
+    metricsEndpoint.beforeScrape(depth::refreshQuietly);
     Gauge.builder("overseer.watch.streams", watcher, JobWatcher::activeStreams)
         .description("WatchJob streams open on this node")
         .register(metricsEndpoint.registry());

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 public final class MetricsEndpoint implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
   private HttpServer http;
 
   public MetricsEndpoint() {
@@ -52,13 +53,24 @@ public final class MetricsEndpoint implements AutoCloseable {
     pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
   }
 
+  /** Runs before each scrape, e.g. to read gauges from the database. */
+  public void beforeScrape(Runnable r) {
+    beforeScrape.add(r);
+  }
+
+  /** The Prometheus text of every metric, fresh. */
+  public String scrape() {
+    beforeScrape.forEach(Runnable::run);
+    return registry.scrape();
+  }
+
   /** Serves /metrics on host:port; returns the bound port. */
   public int serve(String host, int port) throws IOException {
     http = HttpServer.create(new InetSocketAddress(host, port), 0);
     http.createContext(
         "/metrics",
         exchange -> {
-          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {

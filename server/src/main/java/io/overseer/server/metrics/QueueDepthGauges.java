@@ -45,10 +45,7 @@ public final class QueueDepthGauges {
         queue + "\u0000" + state,
         key -> {
           AtomicLong v = new AtomicLong();
-          Gauge.builder("overseer.jobs", v, a -> {
-                refreshQuietly();
-                return a.get();
-              })
+          Gauge.builder("overseer.jobs", v, AtomicLong::get)
               .description("live jobs by state and queue")
               .tags("queue", queue, "state", state)
               .register(registry);
@@ -56,7 +53,8 @@ public final class QueueDepthGauges {
         });
   }
 
-  private void refreshQuietly() {
+  /** For scrapes: a database outage leaves the last values. */
+  public void refreshQuietly() {
     try {
       refresh();
     } catch (RuntimeException e) {
