@@ -46,6 +46,8 @@ public final class DatabaseHandle implements AutoCloseable {
             .setDataDirectory(config.dataDir.resolve("pg"))
             .setCleanDataDirectory(false)
             .setServerConfig("max_connections", "300")
+            // zonky defaults to synchronous_commit=off for tests; a job server's commits are durable
+            .setServerConfig("synchronous_commit", "on")
             .start();
     String url = pg.getJdbcUrl("postgres", "postgres");
     return new DatabaseHandle(pg, url, config.poolSize, "embedded PostgreSQL at " + config.dataDir);

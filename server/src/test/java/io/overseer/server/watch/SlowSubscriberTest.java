@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,6 +52,8 @@ import org.junit.jupiter.api.Timeout;
  * (default 100,000) and {@code -Doverseer.slowSubscriber.threads} (heartbeat threads, default 2)
  * tune the rest.
  */
+/** Tagged heavy: 100,000 heartbeats take minutes on a database that fsyncs each commit. */
+@Tag("heavy")
 @Timeout(600)
 class SlowSubscriberTest {
   private static final long SILENT_SECONDS = Long.getLong("overseer.slowSubscriber.seconds", 20);
