@@ -153,7 +153,7 @@ class RealServerTest {
     demo.start();
     Run run = cli("submit", "demo", "--queue", "cli-demo", "--params", "{\"steps\": 4, \"step_ms\": 20}", "--watch", "--target", node.target());
     assertEquals(0, run.code(), run.err() + run.out());
-    assertTrue(run.out().contains("COMPLETED"), run.out());
+    assertTrue(run.out().contains("100%  completed"), run.out());
     Run failing = cli("submit", "demo", "--queue", "cli-demo", "--params", "{\"steps\": 2, \"step_ms\": 10, \"fail\": true}", "--watch", "--target", node.target());
     assertEquals(1, failing.code(), failing.err() + failing.out());
     Run partial = cli("submit", "demo", "--queue", "cli-demo", "--params", "{\"steps\": 2, \"step_ms\": 10, \"partial\": true}", "--watch", "--target", node.target());
