@@ -5,8 +5,11 @@ import io.overseer.client.OverseerClientBuilder;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** How a command reaches the server: target, token and TLS (a picocli mixin). */
-final class ConnectionOptions {
+/**
+ * How a command reaches the server: target, token and TLS (a picocli mixin). Public for the
+ * {@code bench} commands in {@code io.overseer.cli.bench}.
+ */
+public final class ConnectionOptions {
   @Option(
       names = "--target",
       paramLabel = "HOST:PORT",
@@ -52,7 +55,13 @@ final class ConnectionOptions {
       description = "PEM (PKCS#8) key of --tls-cert (env OVERSEER_TLS_KEY).")
   Path tlsKey;
 
-  OverseerClient connect() {
+  /** The --target value, for messages. */
+  public String target() {
+    return target;
+  }
+
+  /** A new client (its own channel) built from these options; the caller closes it. */
+  public OverseerClient connect() {
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new UsageException("--tls-cert and --tls-key go together");
     }

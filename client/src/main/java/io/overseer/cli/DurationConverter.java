@@ -11,7 +11,7 @@ import picocli.CommandLine;
  * Parses durations as people write them: {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h30m},
  * {@code 2d}, a bare number of seconds, or ISO-8601 ({@code PT30S}).
  */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
 
   @Override
@@ -19,7 +19,7 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     return parse(value);
   }
 
-  static Duration parse(String value) {
+  public static Duration parse(String value) {
     String text = value.strip().toLowerCase(Locale.ROOT);
     if (text.startsWith("pt") || text.startsWith("p")) {
       try {

@@ -3,8 +3,9 @@ package io.overseer.cli;
 import picocli.CommandLine.Option;
 
 /** {@code --output table|json} (a picocli mixin). */
-final class OutputOptions {
-  enum Format {
+public final class OutputOptions {
+  /** The output formats. */
+  public enum Format {
     table,
     json
   }
@@ -16,7 +17,7 @@ final class OutputOptions {
       description = "table (default) or json: the proto3 JSON mapping of the response.")
   Format format;
 
-  boolean json() {
+  public boolean json() {
     return format == Format.json;
   }
 }

@@ -1,5 +1,6 @@
 package io.overseer.cli;
 
+import io.overseer.cli.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,7 +33,8 @@ public final class OverseerCli implements Callable<Integer> {
         new AssetsCommand(),
         new WatchCommand(),
         new WorkerCommand(),
-        new TokenCommand());
+        new TokenCommand(),
+        new BenchCommand());
   }
 
   public static void main(String[] args) {
@@ -55,7 +57,7 @@ public final class OverseerCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException("missing command: one of submit, get, ls, cancel, events, assets,"
-        + " watch, worker, token");
+        + " watch, worker, token, bench");
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args) {
@@ -69,7 +71,7 @@ public final class OverseerCli implements Callable<Integer> {
 
   private static int executionError(
       Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
-    String target = cmd.getCommand() instanceof ServerCommand server ? server.target() : null;
+    String target = cmd.getCommand() instanceof ServerCommand server ? server.target() : target(cmd);
     PrintWriter err = cmd.getErr();
     ErrorReport.lines(e, target).forEach(err::println);
     if (e instanceof UsageException) {
@@ -77,6 +79,16 @@ public final class OverseerCli implements Callable<Integer> {
     }
     err.flush();
     return ExitCodes.ERROR;
+  }
+
+  /** The --target of a command that mixes in the connection options (the bench scenarios). */
+  private static String target(CommandLine cmd) {
+    for (CommandLine.Model.CommandSpec mixin : cmd.getCommandSpec().mixins().values()) {
+      if (mixin.userObject() instanceof ConnectionOptions connection) {
+        return connection.target();
+      }
+    }
+    return null;
   }
 
   /** slf4j-simple (bundled in the CLI jar only): warnings on stderr, worker lifecycle at info. */

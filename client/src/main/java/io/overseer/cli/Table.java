@@ -5,16 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A plain text table: columns padded to their widest cell, two spaces apart. */
-final class Table {
+public final class Table {
   private final List<String[]> rows = new ArrayList<>();
   private final int columns;
 
-  Table(String... headers) {
+  public Table(String... headers) {
     this.columns = headers.length;
     rows.add(headers);
   }
 
-  Table row(Object... cells) {
+  public Table row(Object... cells) {
     String[] row = new String[columns];
     for (int i = 0; i < columns; i++) {
       Object cell = i < cells.length ? cells[i] : null;
@@ -35,7 +35,7 @@ final class Table {
     out.flush();
   }
 
-  List<String> lines() {
+  public List<String> lines() {
     int[] widths = new int[columns];
     for (String[] row : rows) {
       for (int i = 0; i < columns; i++) {

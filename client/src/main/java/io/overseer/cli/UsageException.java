@@ -1,12 +1,12 @@
 package io.overseer.cli;
 
 /** A mistake in the command line found while running it; reported as INVALID_ARGUMENT. */
-final class UsageException extends RuntimeException {
-  UsageException(String message) {
+public final class UsageException extends RuntimeException {
+  public UsageException(String message) {
     super(message);
   }
 
-  UsageException(String message, Throwable cause) {
+  public UsageException(String message, Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,0 +1,146 @@
+package io.overseer.cli.bench;
+
+import io.grpc.stub.StreamObserver;
+import io.overseer.cli.UsageException;
+import io.overseer.client.OverseerClient;
+import io.overseer.client.worker.JobContext;
+import io.overseer.client.worker.JobHandler;
+import io.overseer.client.worker.JobOutcome;
+import io.overseer.client.worker.WorkerListener;
+import io.overseer.v1.CreateJobRequest;
+import io.overseer.v1.Job;
+import io.overseer.v1.JobServiceGrpc;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Pickup latency: jobs enqueued at a fixed rate into idle workers; the time from CreateJob
+ * returning to the producer until the worker's handler starts. Producer and workers are in this
+ * process, so both stamps come from the same {@link System#nanoTime()} clock.
+ */
+@Command(
+    name = "latency",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Pickup latency: --jobs jobs created at a fixed --rate (CreateJob, asynchronous, so a slow"
+          + " call never delays the next) into idle Worker runtimes; latency is from CreateJob"
+          + " returning to the handler starting (both in this process, one clock).",
+      "A handler that starts before CreateJob's response arrives counts as 0 ms."
+    })
+final class LatencyBench extends Scenario {
+  @Option(names = "--jobs", paramLabel = "N", defaultValue = "500",
+      description = "Jobs [${DEFAULT-VALUE}].")
+  int jobs;
+
+  @Option(names = "--rate", paramLabel = "R", defaultValue = "50",
+      description = "Jobs created per second [${DEFAULT-VALUE}].")
+  double rate;
+
+  @Option(names = "--in-flight", paramLabel = "J", defaultValue = "8",
+      description = "Jobs in flight in total over the workers [${DEFAULT-VALUE}].")
+  int inFlight;
+
+  @Option(names = "--workers", paramLabel = "W", defaultValue = "1",
+      description = "Worker runtimes [${DEFAULT-VALUE}].")
+  int workers;
+
+  @Override
+  String name() {
+    return "latency";
+  }
+
+  @Override
+  void validate() {
+    requirePositive("--jobs", jobs);
+    requirePositive("--in-flight", inFlight);
+    requirePositive("--workers", workers);
+    if (!(rate > 0) || rate > 100_000) {
+      throw new UsageException("--rate must be more than 0 (jobs per second), at most 100000");
+    }
+    if (workers > inFlight) {
+      throw new UsageException("--workers must not be more than --in-flight");
+    }
+  }
+
+  @Override
+  void run(OverseerClient client, ServerMetrics metrics, BenchReport report) throws Exception {
+    report.settings.put("jobs", jobs);
+    report.settings.put("rate", rate);
+    report.settings.put("in_flight", inFlight);
+    report.settings.put("workers", workers);
+    report.latencyOf = "per job, from CreateJob returning to the worker's handler starting";
+
+    Samples pickup = new Samples();
+    Samples createCalls = new Samples();
+    Rendezvous rendezvous = new Rendezvous(pickup);
+    Errors errors = new Errors();
+    AtomicLong started = new AtomicLong();
+    AtomicLong finished = new AtomicLong();
+    AtomicLong createFailed = new AtomicLong();
+    JobHandler handler = ctx -> {
+      rendezvous.to(ctx.jobId(), System.nanoTime());
+      started.incrementAndGet();
+      return null;
+    };
+    WorkerListener listener = new WorkerListener() {
+      @Override
+      public void jobFinished(JobContext job, JobOutcome outcome, Job finalJob, Throwable e) {
+        if (outcome != JobOutcome.COMPLETED) {
+          errors.add(new IllegalStateException("job " + job.jobId() + " ended " + outcome));
+        }
+        finished.incrementAndGet();
+      }
+    };
+    JobServiceGrpc.JobServiceStub async = JobServiceGrpc.newStub(client.channel());
+    CreateJobRequest request = createRequest();
+    BenchReport.Phase phase = report.phase("pickup @" + BenchReport.text(rate) + "/s");
+    phase.throughput = false;
+    try (WorkerPool pool = new WorkerPool(
+        this::connect, workers, inFlight, queue, type, handler, listener).start()) {
+      Thread.sleep(1500); // the workers are idle and waiting in their claim long-poll
+      progress(jobs + " jobs at " + BenchReport.text(rate) + "/s into idle workers ("
+          + workers + " worker(s), " + inFlight + " in flight)");
+      ServerMetrics.Window window = metrics.begin();
+      long gap = (long) (1e9 / rate);
+      long start = System.nanoTime();
+      long lastSent = start;
+      for (int i = 0; i < jobs; i++) {
+        long due = start + i * gap;
+        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+          LockSupport.parkNanos(wait);
+        }
+        long sent = System.nanoTime();
+        lastSent = sent;
+        async.createJob(request, new StreamObserver<>() {
+          @Override
+          public void onNext(Job job) {
+            long now = System.nanoTime();
+            rendezvous.from(job.getId(), now);
+            createCalls.add(now - sent);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            errors.add(t);
+            createFailed.incrementAndGet();
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+      }
+      await("pickup", () -> finished.get() + createFailed.get(), jobs);
+      phase.seconds = (lastSent - start) / 1e9;
+      phase.server = window.end();
+    }
+    phase.jobs = started.get();
+    phase.latency = pickup.percentiles();
+    phase.extra.put("rate_achieved", phase.seconds > 0 ? (jobs - 1) / phase.seconds : null);
+    phase.extra.put("create_ms", BenchReport.latency(createCalls.percentiles()));
+    phase.extra.put("started_before_create_returned", rendezvous.early());
+    report.headline = phase;
+    errors.into(report, "call(s) or job(s)");
+  }
+}

@@ -1,0 +1,160 @@
+package io.overseer.cli.bench;
+
+import io.overseer.cli.UsageException;
+import io.overseer.client.OverseerClient;
+import io.overseer.client.worker.JobContext;
+import io.overseer.client.worker.JobHandler;
+import io.overseer.client.worker.JobOutcome;
+import io.overseer.client.worker.WorkerListener;
+import io.overseer.v1.Job;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Processing throughput: N jobs queued first (BatchCreateJobs, untimed), then W Worker runtimes
+ * with J jobs in flight in total run them; timed from the first handler start to the last
+ * completion acknowledged by the server.
+ */
+@Command(
+    name = "process",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Processing throughput: --jobs no-op jobs are queued first (untimed), then --workers Worker"
+          + " runtimes with --in-flight jobs in flight in total run them, timed from the first"
+          + " handler start to the last CompleteJob acknowledged.",
+      "--in-flight takes a list (e.g. 8,32: the peers' c=8 and c=32): one round each, the"
+          + " largest is the headline. Latency is per job: from the handler returning to its"
+          + " CompleteJob being acknowledged."
+    })
+final class ProcessBench extends Scenario {
+  @Option(names = "--jobs", paramLabel = "N", defaultValue = "20000",
+      description = "Jobs per round [${DEFAULT-VALUE}].")
+  int jobs;
+
+  @Option(names = "--in-flight", paramLabel = "J", split = ",", defaultValue = "32",
+      description = "Jobs in flight in total, over all workers; a comma-separated list runs one"
+          + " round each [${DEFAULT-VALUE}].")
+  List<Integer> inFlight = new ArrayList<>();
+
+  @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
+      description = "Worker runtimes (each its own connection) sharing the jobs in flight;"
+          + " 0: one per 8 in flight [${DEFAULT-VALUE}].")
+  int workers;
+
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "1000",
+      description = "Jobs per BatchCreateJobs call when queueing (untimed) [${DEFAULT-VALUE}].")
+  int batch;
+
+  @Override
+  String name() {
+    return "process";
+  }
+
+  @Override
+  void validate() {
+    requirePositive("--jobs", jobs);
+    if (inFlight.isEmpty()) {
+      throw new UsageException("--in-flight needs at least one number");
+    }
+    for (int j : inFlight) {
+      requirePositive("--in-flight", j);
+      if (workers > j) {
+        throw new UsageException("--workers " + workers + " is more than --in-flight " + j);
+      }
+      if (workers(j) > 0 && (j + workers(j) - 1) / workers(j) > 1000) {
+        throw new UsageException("--in-flight " + j + " over " + workers(j)
+            + " worker(s) is more than 1000 per worker; add --workers");
+      }
+    }
+    if (workers < 0) {
+      throw new UsageException("--workers must be 0 (auto) or more");
+    }
+    if (batch < 1 || batch > 1000) {
+      throw new UsageException("--batch must be 1..1000");
+    }
+  }
+
+  int workers(int inFlight) {
+    return workers > 0 ? workers : Math.max(1, (inFlight + 7) / 8);
+  }
+
+  @Override
+  void run(OverseerClient client, ServerMetrics metrics, BenchReport report) throws Exception {
+    report.settings.put("jobs", jobs);
+    report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
+    report.settings.put("workers", workers == 0 ? "auto (in-flight/8)" : workers);
+    report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
+    int best = -1;
+    for (int j : inFlight) {
+      BenchReport.Phase phase = round(client, metrics, report, j);
+      if (j > best) {
+        best = j;
+        report.headline = phase;
+      }
+    }
+  }
+
+  private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
+      BenchReport report, int j) throws Exception {
+    int w = workers(j);
+    progress("queueing " + jobs + " jobs (BatchCreateJobs of " + batch + ")");
+    long enqueueStart = System.nanoTime();
+    Set<String> ids = ConcurrentHashMap.newKeySet(jobs * 2);
+    ids.addAll(enqueue(client, jobs, batch));
+    double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
+
+    progress("processing with " + w + " worker(s), " + j + " in flight");
+    BenchReport.Phase phase = report.phase("process j=" + j + " w=" + w);
+    Samples completion = new Samples();
+    Errors errors = new Errors();
+    AtomicLong firstStart = new AtomicLong(Long.MIN_VALUE);
+    AtomicLong lastDone = new AtomicLong(Long.MIN_VALUE);
+    AtomicLong completed = new AtomicLong();
+    AtomicLong finished = new AtomicLong();
+    ThreadLocal<long[]> handlerEnd = ThreadLocal.withInitial(() -> new long[1]);
+    JobHandler handler = ctx -> {
+      long now = System.nanoTime();
+      firstStart.compareAndSet(Long.MIN_VALUE, now);
+      handlerEnd.get()[0] = System.nanoTime();
+      return null;
+    };
+    WorkerListener listener = new WorkerListener() {
+      @Override
+      public void jobFinished(JobContext job, JobOutcome outcome, Job finalJob, Throwable e) {
+        long now = System.nanoTime();
+        if (!ids.contains(job.jobId())) {
+          return; // not ours (left by someone else on the queue)
+        }
+        if (outcome == JobOutcome.COMPLETED) {
+          // same thread as the handler: the Worker reports, then tells its listener
+          completion.add(now - handlerEnd.get()[0]);
+          completed.incrementAndGet();
+          lastDone.accumulateAndGet(now, Math::max);
+        } else {
+          errors.add(new IllegalStateException("job " + job.jobId() + " ended " + outcome));
+        }
+        finished.incrementAndGet();
+      }
+    };
+    ServerMetrics.Window window = metrics.begin();
+    try (WorkerPool pool =
+        new WorkerPool(this::connect, w, j, queue, type, handler, listener).start()) {
+      await("processing", finished::get, jobs);
+      phase.server = window.end();
+    }
+    phase.jobs = completed.get();
+    phase.seconds = (lastDone.get() - firstStart.get()) / 1e9;
+    phase.latency = completion.percentiles();
+    phase.extra.put("workers", w);
+    phase.extra.put("in_flight", j);
+    phase.extra.put("in_flight_per_worker", WorkerPool.split(j, w)[0]);
+    phase.extra.put("queueing_jobs_per_second", jobs / enqueueSeconds);
+    errors.into(report, "job(s)");
+    return phase;
+  }
+}

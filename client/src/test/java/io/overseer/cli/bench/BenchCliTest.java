@@ -1,0 +1,83 @@
+package io.overseer.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overseer.cli.OverseerCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = OverseerCli.commandLine();
+    commandLine.setOut(new PrintWriter(out));
+    commandLine.setErr(new PrintWriter(err));
+    return new Run(commandLine.execute(args), out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsTheScenarios() {
+    Run run = cli("bench", "--help");
+    assertEquals(0, run.code());
+    for (String scenario : List.of("create", "process", "e2e", "latency", "watch")) {
+      assertTrue(run.out().contains("  " + scenario + " "), run.out());
+    }
+  }
+
+  @Test
+  void defaultsFollowThePeerWorkload() {
+    CommandLine cli = OverseerCli.commandLine();
+    CommandLine.ParseResult parsed = cli.parseArgs("bench", "process", "--in-flight", "8,32");
+    ProcessBench process = (ProcessBench) parsed.subcommand().subcommand().commandSpec()
+        .userObject();
+    assertEquals(20000, process.jobs);
+    assertEquals(List.of(8, 32), process.inFlight);
+    assertEquals(1, process.workers(8));
+    assertEquals(4, process.workers(32));
+    assertEquals("bench", process.type);
+
+    LatencyBench latency = (LatencyBench) OverseerCli.commandLine()
+        .parseArgs("bench", "latency").subcommand().subcommand().commandSpec().userObject();
+    assertEquals(500, latency.jobs);
+    assertEquals(50.0, latency.rate);
+
+    CreateBench create = (CreateBench) OverseerCli.commandLine()
+        .parseArgs("bench", "create").subcommand().subcommand().commandSpec().userObject();
+    assertEquals(20000, create.jobs);
+    assertEquals(1000, create.batch);
+  }
+
+  @Test
+  void badOptionsExit4BeforeConnecting() {
+    Run run = cli("bench", "latency", "--rate", "0", "--target", "127.0.0.1:1");
+    assertEquals(4, run.code());
+    assertTrue(run.err().startsWith("error: INVALID_ARGUMENT: --rate must be more than 0"),
+        run.err());
+    Run unknown = cli("bench", "create", "--watchers", "5");
+    assertEquals(4, unknown.code());
+    assertTrue(unknown.err().contains("--watchers"), unknown.err());
+    assertEquals(4, cli("bench").code());
+  }
+
+  @Test
+  void unreachableServerNamesTheTarget() {
+    Run run = cli("bench", "create", "--jobs", "1", "--target", "127.0.0.1:1");
+    assertEquals(4, run.code());
+    assertTrue(run.err().contains("cannot reach 127.0.0.1:1"), run.err());
+  }
+
+  @Test
+  void inFlightIsSplitEvenlyOverWorkers() {
+    assertArrayEquals(new int[] {9, 8, 8}, WorkerPool.split(25, 3));
+    assertArrayEquals(new int[] {8, 8, 8, 8}, WorkerPool.split(32, 4));
+    assertArrayEquals(new int[] {1}, WorkerPool.split(1, 1));
+  }
+}
