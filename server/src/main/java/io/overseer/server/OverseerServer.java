@@ -20,6 +20,7 @@ import io.overseer.server.api.JobWatcher;
 import io.overseer.server.api.Limits;
 import io.overseer.server.api.WorkerServiceImpl;
 import io.overseer.server.core.ClaimOperations;
+import io.overseer.server.core.CompletionBatcher;
 import io.overseer.server.core.JobOperations;
 import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.core.WorkerOperations;
@@ -60,6 +61,7 @@ public final class OverseerServer implements AutoCloseable {
   private final TokenFileWatcher tokens;
   private final MetricsEndpoint metricsEndpoint;
   private final Housekeeping housekeeping;
+  private final CompletionBatcher completions;
   private final int metricsPort;
   private final Server server;
 
@@ -78,8 +80,9 @@ public final class OverseerServer implements AutoCloseable {
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
     TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
+    completions = new CompletionBatcher(db, leases, 2);
     JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, config.maxQueuedPerOwner);
-    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, completions);
     ClaimOperations claims = new ClaimOperations(db, leases, signals, publisher, config.queueLimits, Duration.ofSeconds(1));
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
     signals.addEventListener(watcher);
@@ -219,6 +222,7 @@ public final class OverseerServer implements AutoCloseable {
     }
     maintenance.close();
     housekeeping.close();
+    completions.close();
     metricsEndpoint.close();
     if (tokens != null) {
       tokens.close();

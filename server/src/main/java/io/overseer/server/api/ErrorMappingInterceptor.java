@@ -6,10 +6,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
+import io.overseer.server.domain.InvalidArgumentException;
 
 /**
  * Turns an exception thrown by a service method into the status {@link ErrorMapper} gives it,
- * instead of grpc-java's bare UNKNOWN. Services just throw.
+ * instead of grpc-java's bare UNKNOWN. Services just throw. A request that could not be parsed
+ * arrives as null (see {@link RequestParsing}) and is INVALID_ARGUMENT.
  */
 public final class ErrorMappingInterceptor implements ServerInterceptor {
   @Override
@@ -23,8 +25,21 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     return new SimpleForwardingServerCallListener<>(delegate) {
+      private boolean malformed;
+
       @Override
       public void onMessage(Q message) {
+        if (message == null) {
+          // the request's bytes were not a valid message (see RequestParsing)
+          malformed = true;
+          close(
+              call,
+              InvalidArgumentException.of(
+                  "request",
+                  "not a valid request message for " + call.getMethodDescriptor().getFullMethodName() + ": "
+                      + RequestParsing.takeFailure()));
+          return;
+        }
         try {
           super.onMessage(message);
         } catch (RuntimeException e) {
@@ -34,6 +49,9 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
 
       @Override
       public void onHalfClose() {
+        if (malformed) {
+          return; // already answered
+        }
         try {
           super.onHalfClose();
         } catch (RuntimeException e) {

@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** JobService: validate, call {@link JobOperations}, map. Errors are thrown to the interceptor. */
-public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
+public final class JobServiceImpl implements JobServiceGrpc.AsyncService, io.grpc.BindableService {
   static final int MAX_BATCH = 1000;
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1000;
@@ -39,6 +39,12 @@ public final class JobServiceImpl extends JobServiceGrpc.JobServiceImplBase {
     this.jobs = jobs;
     this.watcher = watcher;
     this.limits = limits;
+  }
+
+  /** Malformed request bytes are INVALID_ARGUMENT, not grpc-java's UNKNOWN (see {@link RequestParsing}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestParsing.rejectingMalformed(JobServiceGrpc.bindService(this));
   }
 
   @Override

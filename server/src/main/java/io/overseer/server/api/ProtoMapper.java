@@ -131,10 +131,46 @@ public final class ProtoMapper {
   public static Struct struct(String json) {
     Struct.Builder b = Struct.newBuilder();
     try {
-      PARSER.merge(json, b);
+      PARSER.merge(withShortNumbers(json), b);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("stored JSON is not an object: " + e.getMessage(), e);
     }
     return b.build();
+  }
+
+  /**
+   * The stored JSON with every long number literal written as a double in exponent notation.
+   * PostgreSQL's jsonb prints numbers in plain notation (1e300 comes back as 1 and 300 zeros),
+   * and the JSON parser takes an integer literal of more than about 65 digits for a string: the
+   * value was a double when it came in (Struct numbers are doubles), so it goes out as one.
+   */
+  static String withShortNumbers(String json) {
+    StringBuilder out = null;
+    boolean inString = false;
+    int copied = 0;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        int end = i + 1;
+        while (end < json.length() && "0123456789.eE+-".indexOf(json.charAt(end)) >= 0) {
+          end++;
+        }
+        if (end - i > 24) {
+          out = out == null ? new StringBuilder(json.length()) : out;
+          out.append(json, copied, i).append(Double.parseDouble(json.substring(i, end)));
+          copied = end;
+        }
+        i = end - 1;
+      }
+    }
+    return out == null ? json : out.append(json, copied, json.length()).toString();
   }
 }

@@ -26,7 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /** WorkerService: validate, call {@link WorkerOperations} / {@link ClaimOperations}, map. */
-public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
+public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, io.grpc.BindableService {
   static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
   static final Duration MIN_LEASE = Duration.ofSeconds(1);
   static final Duration MAX_LEASE = Duration.ofHours(1);
@@ -42,6 +42,12 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     this.workers = workers;
     this.claims = claims;
     this.limits = limits;
+  }
+
+  /** Malformed request bytes are INVALID_ARGUMENT, not grpc-java's UNKNOWN (see {@link RequestParsing}). */
+  @Override
+  public io.grpc.ServerServiceDefinition bindService() {
+    return RequestParsing.rejectingMalformed(WorkerServiceGrpc.bindService(this));
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.LeaseRepository.Completion;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.time.Duration;
 import java.util.Objects;
@@ -35,6 +36,7 @@ public final class WorkerOperations {
   private final AssetRepository assets;
   private final TransitionPublisher publisher;
   private final Backoff backoff;
+  private final CompletionBatcher completions;
 
   public WorkerOperations(
       Database db,
@@ -42,13 +44,15 @@ public final class WorkerOperations {
       LeaseRepository leases,
       AssetRepository assets,
       TransitionPublisher publisher,
-      Backoff backoff) {
+      Backoff backoff,
+      CompletionBatcher completions) {
     this.db = db;
     this.jobs = jobs;
     this.leases = leases;
     this.assets = assets;
     this.publisher = publisher;
     this.backoff = backoff;
+    this.completions = completions;
   }
 
   /** Extends the lease; null progress, stage, message or lease keep the current values. */
@@ -73,9 +77,7 @@ public final class WorkerOperations {
       Principal principal, UUID id, String token, String resultJson, boolean partial, String error) {
     State target = partial ? State.PARTIAL : State.COMPLETED;
     JobStateMachine.require(id.toString(), State.RUNNING, target);
-    Optional<Job> done =
-        db.autocommit(
-            c -> leases.complete(c, id, token, target, resultJson, error, principal.name(), null));
+    Optional<Job> done = completions.complete(new Completion(id, token, target, resultJson, error, principal.name()));
     if (done.isPresent()) {
       publisher.attemptEnded(done.get(), "completed by the worker");
       return done.get();

@@ -51,6 +51,8 @@ public final class Signals implements AutoCloseable {
   private static final int MAX_PAYLOAD = 7000;
   /** Wake claimers this long after a run_at, for clock granularity between Java and the database. */
   private static final long READY_AT_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /** The longest wait a timer is set for; a later run_at is looked at again after it. */
+  private static final Duration MAX_TIMER_DELAY = Duration.ofDays(1);
   private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
   private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
@@ -90,13 +92,16 @@ public final class Signals implements AutoCloseable {
 
   /** Jobs become claimable at {@code at}: wake everyone then (this node's timer). */
   public void jobsReadyAt(Instant at) {
-    long delayNanos = Duration.between(Instant.now(), at).toNanos();
-    if (delayNanos <= 0) {
+    Duration delay = Duration.between(Instant.now(), at);
+    if (delay.isNegative() || delay.isZero()) {
       jobsReady();
+    } else if (!closed && delay.compareTo(MAX_TIMER_DELAY) > 0) {
+      // far off (run_at may be in year 9999, past what a long of nanoseconds holds): look again later
+      timer.schedule(() -> jobsReadyAt(at), MAX_TIMER_DELAY.toNanos(), TimeUnit.NANOSECONDS);
     } else if (!closed) {
       // never early: a claimer woken before run_at (even by a fraction of a millisecond, on the
       // database's clock) finds nothing and then sleeps until its safety poll
-      timer.schedule(this::jobsReady, delayNanos + READY_AT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
+      timer.schedule(this::jobsReady, delay.toNanos() + READY_AT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -98,13 +99,19 @@ public final class LeaseRepository {
           + " update_time FROM t WHERE changed)"
           + " SELECT * FROM t";
 
-  private static final String COMPLETE =
-      "WITH t AS (UPDATE jobs SET state = ?, result = ?::jsonb, error_message = ?,"
-          + " progress = CASE WHEN ? THEN 100 ELSE progress END, lease_expires_at = NULL,"
-          + " finish_time = now(), update_time = now(), last_sequence = last_sequence + 1"
-          + " WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_expires_at > now()"
-          + " RETURNING *)"
-          + APPEND_EVENT_AND_RETURN;
+  /** Completes a batch, each job under its own live lease; the event names each call's actor. */
+  private static final String COMPLETE_ALL =
+      "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+          + " AS u(id, token, target, result, error, actor)),"
+          + " t AS (UPDATE jobs j SET state = i.target, result = i.result::jsonb, error_message = i.error,"
+          + " progress = CASE WHEN i.target = 'COMPLETED' THEN 100 ELSE j.progress END, lease_expires_at = NULL,"
+          + " finish_time = now(), update_time = now(), last_sequence = j.last_sequence + 1"
+          + " FROM input i WHERE j.id = i.id AND j.state = 'RUNNING' AND j.lease_token = i.token"
+          + " AND j.lease_expires_at > now() RETURNING j.*, i.actor AS event_actor),"
+          + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, previous_state, progress, stage,"
+          + " message, actor, worker_id, time) SELECT id, last_sequence, 'STATE_CHANGED', state, 'RUNNING',"
+          + " progress, stage, error_message, event_actor, worker_id, update_time FROM t)"
+          + " SELECT * FROM t";
 
   /** The lease condition of {@link #END_ATTEMPT}, one per {@link LeaseCondition}. */
   private static final String END_ATTEMPT =
@@ -229,26 +236,41 @@ public final class LeaseRepository {
     }
   }
 
-  /** RUNNING → COMPLETED or PARTIAL under a live lease; empty if the lease is lost. */
-  public Optional<Job> complete(
-      Connection c,
-      UUID id,
-      String leaseToken,
-      State target,
-      String resultJson,
-      String errorMessage,
-      String actor,
-      String workerId)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
-      ps.setString(1, target.name());
-      ps.setString(2, resultJson);
-      ps.setString(3, errorMessage);
-      ps.setBoolean(4, target == State.COMPLETED);
-      ps.setObject(5, id);
-      ps.setString(6, leaseToken);
-      bindEvent(ps, 6, "STATE_CHANGED", State.RUNNING, errorMessage, actor, workerId);
-      return one(ps);
+  /** A worker's CompleteJob: COMPLETED or PARTIAL. */
+  public record Completion(UUID id, String leaseToken, State target, String resultJson, String errorMessage, String actor) {}
+
+  /**
+   * RUNNING → COMPLETED or PARTIAL for each completion whose lease is live, in one statement (so
+   * one commit); the result holds the jobs that changed. Input is sorted by id so that two batches
+   * lock shared rows in the same order.
+   */
+  public List<Job> completeAll(Connection c, List<Completion> batch) throws SQLException {
+    List<Completion> sorted = new ArrayList<>(batch);
+    sorted.sort(java.util.Comparator.comparing(Completion::id));
+    int n = sorted.size();
+    Object[] ids = new Object[n];
+    String[] tokens = new String[n];
+    String[] targets = new String[n];
+    String[] results = new String[n];
+    String[] errors = new String[n];
+    String[] actors = new String[n];
+    for (int k = 0; k < n; k++) {
+      Completion x = sorted.get(k);
+      ids[k] = x.id();
+      tokens[k] = x.leaseToken();
+      targets[k] = x.target().name();
+      results[k] = x.resultJson();
+      errors[k] = x.errorMessage();
+      actors[k] = x.actor();
+    }
+    try (PreparedStatement ps = c.prepareStatement(COMPLETE_ALL)) {
+      ps.setArray(1, c.createArrayOf("uuid", ids));
+      ps.setArray(2, c.createArrayOf("text", tokens));
+      ps.setArray(3, c.createArrayOf("text", targets));
+      ps.setArray(4, c.createArrayOf("text", results));
+      ps.setArray(5, c.createArrayOf("text", errors));
+      ps.setArray(6, c.createArrayOf("text", actors));
+      return all(ps);
     }
   }
 
