@@ -4,14 +4,9 @@ import io.overseer.server.domain.Job;
 import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.HousekeepingRepository;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +17,6 @@ import org.slf4j.LoggerFactory;
  * them.
  */
 public final class Housekeeping implements AutoCloseable {
-  private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('overseer.housekeeping'))";
   private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
 
   /** What to keep: a null duration turns that part off. */
@@ -33,13 +27,7 @@ public final class Housekeeping implements AutoCloseable {
   private final TransitionPublisher publisher;
   private final Policy policy;
   private final Duration interval;
-  private final ScheduledExecutorService executor =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "overseer-housekeeping");
-            t.setDaemon(true);
-            return t;
-          });
+  private final SingleNodeTicker ticker;
 
   public Housekeeping(Database db, HousekeepingRepository repository, TransitionPublisher publisher, Policy policy, Duration interval) {
     this.db = db;
@@ -47,35 +35,23 @@ public final class Housekeeping implements AutoCloseable {
     this.publisher = publisher;
     this.policy = policy;
     this.interval = interval;
+    this.ticker = new SingleNodeTicker(db, "housekeeping");
   }
 
   public void start() {
-    executor.scheduleWithFixedDelay(this::safeTick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void safeTick() {
-    try {
-      tick();
-    } catch (RuntimeException e) {
-      log.warn("housekeeping failed, retrying next tick: {}", e.toString());
-    }
+    ticker.start(interval, this::tick);
   }
 
   /** One pass, if this node gets the lock; returns the number of jobs deleted. */
   public int tick() {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(TRY_LOCK);
-              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-              return 0;
-            }
-          }
-          watchStalls();
-          compact();
-          return purge();
-        });
+    return ticker
+        .runExclusively(
+            () -> {
+              watchStalls();
+              compact();
+              return purge();
+            })
+        .orElse(0);
   }
 
   /** Deletes expired jobs batch by batch until none is left or the tick's time budget is spent. */
@@ -120,6 +96,6 @@ public final class Housekeeping implements AutoCloseable {
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    ticker.close();
   }
 }

@@ -9,16 +9,7 @@ import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.LeaseRepository;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server's own transitions, run every tick by one node at a time: whichever node takes the
@@ -35,9 +26,7 @@ import org.slf4j.LoggerFactory;
  * wins or loses cleanly.
  */
 public final class Maintenance implements AutoCloseable {
-  private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('overseer.maintenance'))";
   private static final int BATCH = 500;
-  private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
 
   private final Database db;
   private final LeaseRepository leases;
@@ -45,13 +34,7 @@ public final class Maintenance implements AutoCloseable {
   private final Backoff backoff;
   private final Duration interval;
   private final Duration cancelGrace;
-  private final ScheduledExecutorService executor =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "overseer-maintenance");
-            t.setDaemon(true);
-            return t;
-          });
+  private final SingleNodeTicker ticker;
 
   public Maintenance(
       Database db,
@@ -66,37 +49,24 @@ public final class Maintenance implements AutoCloseable {
     this.backoff = backoff;
     this.interval = interval;
     this.cancelGrace = cancelGrace;
+    this.ticker = new SingleNodeTicker(db, "maintenance");
   }
 
   public void start() {
-    long ms = interval.toMillis();
-    executor.scheduleWithFixedDelay(this::safeTick, ms, ms, TimeUnit.MILLISECONDS);
-  }
-
-  private void safeTick() {
-    try {
-      tick();
-    } catch (RuntimeException e) {
-      log.warn("maintenance tick failed, retrying next tick: {}", e.toString());
-    }
+    ticker.start(interval, this::tick);
   }
 
   /** One pass; returns false if another node holds the maintenance lock. */
   public boolean tick() {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(TRY_LOCK);
-              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            if (!rs.getBoolean(1)) {
-              return false;
-            }
-          }
-          recoverOrphans();
-          timeOutAttempts();
-          forceCancels();
-          return true;
-        });
+    return ticker
+        .runExclusively(
+            () -> {
+              recoverOrphans();
+              timeOutAttempts();
+              forceCancels();
+              return true;
+            })
+        .orElse(false);
   }
 
   private void recoverOrphans() {
@@ -122,27 +92,12 @@ public final class Maintenance implements AutoCloseable {
   }
 
   private void end(Job job, LeaseCondition condition, State to, String reason, long delayMs) {
-    Optional<Job> ended =
-        db.autocommit(
-            c -> leases.endAttempt(c, job, condition, to, reason, delayMs, false, Principal.SYSTEM, ""));
-    ended.ifPresent(
-        j -> {
-          log.debug("job {} {} -> {}: {}", j.id(), State.RUNNING, j.state(), reason);
-          publisher.attemptEnded(j, reason);
-        });
+    db.autocommit(c -> leases.endAttempt(c, job, condition, to, reason, delayMs, false, Principal.SYSTEM, ""))
+        .ifPresent(j -> publisher.attemptEnded(j, reason));
   }
 
-  /** Stops the ticks; a tick in progress may finish (briefly), so it never sees the pool close under it. */
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    ticker.close();
   }
 }
