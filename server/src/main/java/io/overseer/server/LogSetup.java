@@ -13,7 +13,9 @@ final class LogSetup {
   private LogSetup() {}
 
   static void apply(String format, String level) {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return; // another SLF4J provider is in charge (e.g. when embedded in a tool)
+    }
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
     if (!format.equals("json")) {

@@ -5,6 +5,8 @@ import io.overseer.server.domain.Job;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.LeaseRepository;
 import io.overseer.server.store.LeaseRepository.Completion;
+import io.overseer.server.store.StoreException;
+import java.sql.SQLTransientException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +17,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Group commit for CompleteJob: concurrent completions wait in a queue, and each flusher writes
@@ -43,12 +47,20 @@ public final class CompletionBatcher implements AutoCloseable {
     }
   }
 
-  /** The job as completed, or empty if its lease was not live (the caller explains why). */
+  /**
+   * The job as completed, or empty if its lease was not live (the caller explains why). Waits no
+   * longer than the call's deadline allows: past it, the call fails UNAVAILABLE though the
+   * completion may still be written (repeating the same CompleteJob is safe).
+   */
   public Optional<Job> complete(Completion completion) {
     Pending p = new Pending(completion, new CompletableFuture<>());
     queue.add(p);
+    long waitMs = Database.callWaitMillis();
     try {
-      return p.result().get();
+      return waitMs < 0 ? p.result().get() : p.result().get(waitMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new StoreException(new SQLTransientException(
+          "the completion was not written before the call's deadline (it may still be); repeating the same CompleteJob is safe"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException();
