@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * 30 s of it coming back, new jobs are created and completed again at the pre-crash rate; nothing
  * is lost or finished twice; every watch resumes and sees every event once.
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class DatabaseRestartTest {
   private static final String QUEUE = "dbrestart";

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Timeout;
  * by more than a second — neither as the caller sees it nor on the node (its per-method maximum
  * call time, from /metrics) — and the pool recovers after the stall.
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class DatabaseStallTest {
   private static final String SCENARIO = "database-stall";

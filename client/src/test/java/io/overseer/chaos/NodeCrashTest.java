@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * worker runtime fail over to the other node: no job lost, none finished twice, every watch sees
  * every event once. Recovery: from the kill until both a create and a completion succeed again.
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class NodeCrashTest {
   private static final String QUEUE = "nodes";

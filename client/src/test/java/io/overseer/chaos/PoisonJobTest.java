@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * the last error kept ("lease expired"), and the other jobs' throughput (completions per job
  * offered) drops by less than 10% while it is being retried.
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class PoisonJobTest {
   private static final String QUEUE = "poison";

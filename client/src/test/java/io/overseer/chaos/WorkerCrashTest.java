@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * seconds and started again. Every job ends COMPLETED exactly once, and every attempt orphaned by
  * a kill is claimable again (re-queued, "lease expired") within lease + 2 s of the kill.
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class WorkerCrashTest {
   private static final String QUEUE = "crash";

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * must pass. Runs alternate between a raw-stub zombie (which always sends its stale CompleteJob)
  * and a zombie running the Worker runtime (whose attempt must end LEASE_LOST, never COMPLETED).
  */
+@org.junit.jupiter.api.Tag("heavy")
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ZombieWorkerTest {
   private static final long LEASE_MS = 1_000;
