@@ -101,6 +101,10 @@ public final class OverseerServer implements AutoCloseable {
             config.housekeepingInterval);
     QueueDepthGauges depth = new QueueDepthGauges(metricsEndpoint.registry(), db, new StatsRepository(), 2_000);
     metricsEndpoint.beforeScrape(depth::refreshQuietly);
+    if (!db.autocommit(new StatsRepository()::autovacuumEnabled)) {
+      log.warn("autovacuum is off on this database: the jobs table will bloat and claims slow down;"
+          + " turn it on (see docs/operations.md)");
+    }
     Gauge.builder("overseer.watch.streams", watcher, JobWatcher::activeStreams)
         .description("WatchJob streams open on this node")
         .register(metricsEndpoint.registry());

@@ -12,7 +12,18 @@ public final class StatsRepository {
   private static final String LIVE_BY_QUEUE =
       "SELECT queue, state, count(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING') GROUP BY queue, state";
 
+  private static final String AUTOVACUUM = "SELECT current_setting('autovacuum')::boolean";
+
   public record QueueState(String queue, String state) {}
+
+  /** Whether the database vacuums by itself; a queue table bloats without it. */
+  public boolean autovacuumEnabled(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(AUTOVACUUM);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
 
   public Map<QueueState, Long> liveJobsByQueue(Connection c) throws SQLException {
     Map<QueueState, Long> counts = new HashMap<>();
