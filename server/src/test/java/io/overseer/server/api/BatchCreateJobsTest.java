@@ -7,40 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.grpc.Status;
-import io.overseer.server.testing.TestDatabase;
-import io.overseer.server.testing.TestServer;
 import io.overseer.v1.BatchCreateJobsRequest;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.GetJobRequest;
 import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
-import io.overseer.v1.JobServiceGrpc.JobServiceBlockingStub;
 import io.overseer.v1.JobState;
 import io.overseer.v1.ListJobEventsRequest;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** BatchCreateJobs on an in-process node: order, all or nothing, idempotency keys per item. */
-class BatchCreateJobsTest {
-  private TestDatabase db;
-  private TestServer node;
-  private JobServiceBlockingStub jobs;
-
-  @BeforeEach
-  void start() throws Exception {
-    db = TestDatabase.create();
-    node = TestServer.inProcess(db);
-    jobs = node.jobs();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-    db.close();
-  }
-
+class BatchCreateJobsTest extends InProcessNodeTest {
   private List<JobEvent> events(String id) {
     return jobs.listJobEvents(ListJobEventsRequest.newBuilder().setId(id).build()).getEventsList();
   }

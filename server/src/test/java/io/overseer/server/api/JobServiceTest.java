@@ -12,8 +12,6 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import io.grpc.Status;
-import io.overseer.server.testing.TestDatabase;
-import io.overseer.server.testing.TestServer;
 import io.overseer.v1.BatchCreateJobsRequest;
 import io.overseer.v1.CancelJobRequest;
 import io.overseer.v1.ClaimJobsRequest;
@@ -24,7 +22,6 @@ import io.overseer.v1.HeartbeatRequest;
 import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
 import io.overseer.v1.JobEventKind;
-import io.overseer.v1.JobServiceGrpc.JobServiceBlockingStub;
 import io.overseer.v1.JobState;
 import io.overseer.v1.Lease;
 import io.overseer.v1.ListJobAssetsRequest;
@@ -35,29 +32,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** JobService on an in-process node: creation, reads, cancel, events, idempotency, batches. */
-class JobServiceTest {
-  private TestDatabase db;
-  private TestServer node;
-  private JobServiceBlockingStub jobs;
-
-  @BeforeEach
-  void start() throws Exception {
-    db = TestDatabase.create();
-    node = TestServer.inProcess(db);
-    jobs = node.jobs();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-    db.close();
-  }
-
+class JobServiceTest extends InProcessNodeTest {
   private Job create(String type) {
     return jobs.createJob(CreateJobRequest.newBuilder().setType(type).build());
   }

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.overseer.server.testing.TestDatabase;
-import io.overseer.server.testing.TestServer;
 import io.overseer.v1.BatchCreateJobsRequest;
 import io.overseer.v1.CancelJobRequest;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.Job;
-import io.overseer.v1.JobServiceGrpc.JobServiceBlockingStub;
 import io.overseer.v1.JobState;
 import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
@@ -22,29 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** ListJobs: newest first, filters, keyset pagination, page sizes. */
-class ListJobsTest {
-  private TestDatabase db;
-  private TestServer node;
-  private JobServiceBlockingStub jobs;
-
-  @BeforeEach
-  void start() throws Exception {
-    db = TestDatabase.create();
-    node = TestServer.inProcess(db);
-    jobs = node.jobs();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-    db.close();
-  }
-
+class ListJobsTest extends InProcessNodeTest {
   private List<String> ids(ListJobsRequest request) {
     return jobs.listJobs(request).getJobsList().stream().map(Job::getId).toList();
   }
