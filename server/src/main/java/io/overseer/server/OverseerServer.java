@@ -20,7 +20,7 @@ import io.overseer.server.api.JobWatcher;
 import io.overseer.server.api.Limits;
 import io.overseer.server.api.WorkerServiceImpl;
 import io.overseer.server.core.ClaimOperations;
-import io.overseer.server.core.CompletionBatcher;
+import io.overseer.server.core.GroupCommit;
 import io.overseer.server.core.JobOperations;
 import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.core.WorkerOperations;
@@ -61,7 +61,8 @@ public final class OverseerServer implements AutoCloseable {
   private final TokenFileWatcher tokens;
   private final MetricsEndpoint metricsEndpoint;
   private final Housekeeping housekeeping;
-  private final CompletionBatcher completions;
+  private final GroupCommit<?, ?> completions;
+  private final GroupCommit<?, ?> creations;
   private final int metricsPort;
   private final Server server;
 
@@ -80,10 +81,14 @@ public final class OverseerServer implements AutoCloseable {
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
     TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
-    completions = new CompletionBatcher(db, leases, 2);
-    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, config.maxQueuedPerOwner);
-    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, completions);
-    ClaimOperations claims = new ClaimOperations(db, leases, signals, publisher, config.queueLimits, Duration.ofSeconds(1));
+    // group commits: two batches in the database at once, so one can fill while the other commits
+    var completeAll = new GroupCommit<>(db, "CompleteJob", 256, 2, WorkerOperations.completeAll(leases));
+    var insertAll = new GroupCommit<>(db, "CreateJob", 256, 2, JobOperations.insertAll(jobs));
+    completions = completeAll;
+    creations = insertAll;
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, config.maxQueuedPerOwner, insertAll);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, completeAll);
+    ClaimOperations claims = new ClaimOperations(db, leases, signals, publisher, config.queueLimits, Duration.ofSeconds(1), config.asyncClaimCommit);
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
     signals.addEventListener(watcher);
     maintenance = new Maintenance(db, leases, publisher, backoff, config.maintenanceInterval, config.cancelGrace);
@@ -227,6 +232,7 @@ public final class OverseerServer implements AutoCloseable {
     maintenance.close();
     housekeeping.close();
     completions.close();
+    creations.close();
     metricsEndpoint.close();
     if (tokens != null) {
       tokens.close();

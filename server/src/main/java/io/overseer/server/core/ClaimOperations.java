@@ -34,6 +34,7 @@ public final class ClaimOperations {
   private final TransitionPublisher publisher;
   private final Map<String, Integer> queueLimits;
   private final Duration safetyPoll;
+  private final boolean asyncCommit;
 
   /** What a worker asks for; empty queues or types mean all. */
   public record ClaimRequest(
@@ -45,13 +46,15 @@ public final class ClaimOperations {
       Signals signals,
       TransitionPublisher publisher,
       Map<String, Integer> queueLimits,
-      Duration safetyPoll) {
+      Duration safetyPoll,
+      boolean asyncCommit) {
     this.db = db;
     this.leases = leases;
     this.signals = signals;
     this.publisher = publisher;
     this.queueLimits = new TreeMap<>(queueLimits); // sorted: locks are always taken in one order
     this.safetyPoll = safetyPoll;
+    this.asyncCommit = asyncCommit;
   }
 
   /**
@@ -99,11 +102,16 @@ public final class ClaimOperations {
 
   private List<Job> claimOnce(Principal principal, ClaimRequest r) {
     long leaseMs = r.lease().toMillis();
-    if (queueLimits.isEmpty()) {
+    if (queueLimits.isEmpty() && !asyncCommit) {
       return db.autocommit(
           c -> leases.claim(c, query(r, r.queues(), List.of(), r.maxJobs(), leaseMs, principal)));
     }
-    return db.transaction(c -> claimWithLimits(c, principal, r, leaseMs));
+    return db.transaction(c -> {
+      if (asyncCommit) {
+        leases.commitWithoutFlush(c);
+      }
+      return claimWithLimits(c, principal, r, leaseMs);
+    });
   }
 
   private List<Job> claimWithLimits(Connection c, Principal principal, ClaimRequest r, long leaseMs)

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -37,6 +38,10 @@ public final class JobOperations {
   private final AssetRepository assets;
   private final TransitionPublisher publisher;
   private final int maxQueuedPerOwner;
+  private final GroupCommit<Creation, Optional<Job>> creations;
+
+  /** One CreateJob's insert, for the group commit. */
+  public record Creation(String owner, NewJob job) {}
 
   public JobOperations(
       Database db,
@@ -44,20 +49,39 @@ public final class JobOperations {
       EventRepository events,
       AssetRepository assets,
       TransitionPublisher publisher,
-      int maxQueuedPerOwner) {
+      int maxQueuedPerOwner,
+      GroupCommit<Creation, Optional<Job>> creations) {
     this.db = db;
     this.jobs = jobs;
     this.events = events;
     this.assets = assets;
     this.publisher = publisher;
     this.maxQueuedPerOwner = maxQueuedPerOwner;
+    this.creations = creations;
+  }
+
+  /**
+   * The group-commit write of CreateJob: one multi-row insert per owner (owners in one order, so
+   * concurrent flushes lock idempotency keys in one order); for each creation, its job, or empty if
+   * the owner already used its idempotency key.
+   */
+  public static GroupCommit.BatchWrite<Creation, Optional<Job>> insertAll(JobRepository jobs) {
+    return (c, batch) -> {
+      Map<String, List<NewJob>> byOwner = new TreeMap<>();
+      batch.forEach(x -> byOwner.computeIfAbsent(x.owner(), o -> new ArrayList<>()).add(x.job()));
+      Map<UUID, Job> inserted = new HashMap<>();
+      for (Map.Entry<String, List<NewJob>> owner : byOwner.entrySet()) {
+        jobs.insertBatch(c, owner.getKey(), owner.getValue()).forEach(j -> inserted.put(j.id(), j));
+      }
+      return batch.stream().map(x -> Optional.ofNullable(inserted.get(x.job().id()))).toList();
+    };
   }
 
   /** Creates the job, or returns the owner's job with the same idempotency key and fields. */
   public Job create(Principal principal, NewJob job) {
     String owner = principal.name();
     checkQuota(owner, 1);
-    Optional<Job> created = db.autocommit(c -> jobs.insert(c, owner, job));
+    Optional<Job> created = creations.submit(new Creation(owner, job));
     if (created.isPresent()) {
       publisher.created(created.get());
       announce(created.get());

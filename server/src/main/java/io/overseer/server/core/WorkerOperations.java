@@ -15,6 +15,10 @@ import io.overseer.server.store.LeaseRepository;
 import io.overseer.server.store.LeaseRepository.Completion;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -36,7 +40,7 @@ public final class WorkerOperations {
   private final AssetRepository assets;
   private final TransitionPublisher publisher;
   private final Backoff backoff;
-  private final CompletionBatcher completions;
+  private final GroupCommit<Completion, Optional<Job>> completions;
 
   public WorkerOperations(
       Database db,
@@ -45,7 +49,7 @@ public final class WorkerOperations {
       AssetRepository assets,
       TransitionPublisher publisher,
       Backoff backoff,
-      CompletionBatcher completions) {
+      GroupCommit<Completion, Optional<Job>> completions) {
     this.db = db;
     this.jobs = jobs;
     this.leases = leases;
@@ -53,6 +57,28 @@ public final class WorkerOperations {
     this.publisher = publisher;
     this.backoff = backoff;
     this.completions = completions;
+  }
+
+  /**
+   * The group-commit write of CompleteJob: for each completion, its job as completed, or empty if
+   * its lease was not live (the caller then explains why).
+   */
+  public static GroupCommit.BatchWrite<Completion, Optional<Job>> completeAll(LeaseRepository leases) {
+    return (c, batch) -> {
+      Map<UUID, Job> byId = new HashMap<>();
+      leases.completeAll(c, batch).forEach(j -> byId.put(j.id(), j));
+      List<Optional<Job>> out = new ArrayList<>(batch.size());
+      for (Completion x : batch) {
+        // a job completed twice in one batch changed once: only the matching call gets the row
+        Job j = byId.get(x.id());
+        boolean mine = j != null && j.leaseToken().equals(x.leaseToken()) && j.state() == x.target();
+        out.add(mine ? Optional.of(j) : Optional.empty());
+        if (mine) {
+          byId.remove(x.id());
+        }
+      }
+      return out;
+    };
   }
 
   /** Extends the lease; null progress, stage, message or lease keep the current values. */
@@ -77,7 +103,7 @@ public final class WorkerOperations {
       Principal principal, UUID id, String token, String resultJson, boolean partial, String error) {
     State target = partial ? State.PARTIAL : State.COMPLETED;
     JobStateMachine.require(id.toString(), State.RUNNING, target);
-    Optional<Job> done = completions.complete(new Completion(id, token, target, resultJson, error, principal.name()));
+    Optional<Job> done = completions.submit(new Completion(id, token, target, resultJson, error, principal.name()));
     if (done.isPresent()) {
       publisher.attemptEnded(done.get(), "completed by the worker");
       return done.get();

@@ -34,15 +34,6 @@ public final class JobRepository {
           + " SELECT id, last_sequence, ?, state, ?, progress, stage, ?, ?, coalesce(?, worker_id), update_time FROM t)"
           + " SELECT * FROM t";
 
-  private static final String INSERT =
-      "WITH t AS (INSERT INTO jobs (id, type, queue, state, params, priority, max_attempts,"
-          + " timeout_ms, run_at, owner, labels, idempotency_key)"
-          + " VALUES (?, ?, ?, 'QUEUED', ?::jsonb, ?, ?, ?, greatest(coalesce(?, now()), now()),"
-          + " ?, ?::jsonb, ?)"
-          + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-          + " RETURNING *)"
-          + APPEND_EVENT_AND_RETURN;
-
   private static final String INSERT_BATCH =
       "WITH t AS (INSERT INTO jobs (id, type, queue, state, params, priority, max_attempts,"
           + " timeout_ms, run_at, owner, labels, idempotency_key)"
@@ -110,26 +101,6 @@ public final class JobRepository {
       Instant afterCreateTime,
       UUID afterId,
       int limit) {}
-
-  /** Inserts the job and its creation event; empty if the owner already used its idempotency key. */
-  public Optional<Job> insert(Connection c, String owner, NewJob job) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-      int i = 0;
-      ps.setObject(++i, job.id());
-      ps.setString(++i, job.type());
-      ps.setString(++i, job.queue());
-      ps.setString(++i, job.paramsJson());
-      ps.setInt(++i, job.priority());
-      ps.setInt(++i, job.maxAttempts());
-      Rows.setLong(ps, ++i, job.timeout() == null ? null : job.timeout().toMillis());
-      Rows.setInstant(ps, ++i, job.runAt());
-      ps.setString(++i, owner);
-      ps.setString(++i, Rows.labelsJson(job.labels()));
-      ps.setString(++i, job.idempotencyKey());
-      bindCreationEvent(ps, i, owner);
-      return one(ps);
-    }
-  }
 
   /** Inserts all jobs in one statement; the result lacks the ones whose idempotency key was used. */
   public List<Job> insertBatch(Connection c, String owner, List<NewJob> jobs) throws SQLException {

@@ -192,6 +192,16 @@ public final class LeaseRepository {
     }
   }
 
+  /**
+   * Lets this transaction commit without waiting for its WAL flush (--async-claim-commit); the
+   * commits after it still wait for theirs, which covers this one's WAL too.
+   */
+  public void commitWithoutFlush(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SET LOCAL synchronous_commit = off")) {
+      ps.execute();
+    }
+  }
+
   /** Serialises claimers of one limited queue until the transaction ends, on every node. */
   public void lockQueue(Connection c, String queue) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(LOCK_QUEUE)) {

@@ -72,7 +72,9 @@ class ShutdownTest {
             }, Runnable::run);
             inFlight.add(c);
           }
-          await(() -> waitingInserts(db) == 5, "five CreateJob calls are blocked in the database");
+          // concurrent creates share group-commit batches: the first batch blocked in the
+          // database means the calls sent with it are in the server (queued or blocked too)
+          await(() -> waitingInserts(db) >= 1, "the CreateJob calls are blocked in the database");
           nodeA.terminate();
           Status ended = watchEnd.get(10, TimeUnit.SECONDS);
           assertEquals(Status.Code.UNAVAILABLE, ended.getCode(), "watch streams end UNAVAILABLE: " + ended);
