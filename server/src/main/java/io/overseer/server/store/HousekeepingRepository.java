@@ -3,6 +3,7 @@ package io.overseer.server.store;
 import io.overseer.server.domain.Job;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -10,9 +11,12 @@ import java.util.List;
 public final class HousekeepingRepository {
   /** Deletes a batch of terminal jobs finished before the cut-off; events and assets cascade. */
   private static final String DELETE_EXPIRED =
-      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+      "WITH gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
           + " WHERE finish_time < now() - ? * interval '1 millisecond'"
-          + " ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED)";
+          + " ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id),"
+          // events have no foreign key (see V4): they go with their job in this statement
+          + " ev AS (DELETE FROM job_events e USING gone WHERE e.job_id = gone.id)"
+          + " SELECT count(*) FROM gone";
 
   /** Drops PROGRESS events of a batch of jobs finished before the cut-off; state changes stay. */
   private static final String COMPACT_PROGRESS =
@@ -39,7 +43,10 @@ public final class HousekeepingRepository {
     try (PreparedStatement ps = c.prepareStatement(DELETE_EXPIRED)) {
       ps.setLong(1, retentionMs);
       ps.setInt(2, batch);
-      return ps.executeUpdate();
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
     }
   }
 
