@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class JobWatcher implements Signals.EventListener, AutoCloseable {
   private static final int PAGE = 200;
+  private static final int POLL_CHUNK = 1_000;
 
   private final Database db;
   private final EventRepository events;
@@ -54,7 +55,7 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
     this.jobs = jobs;
     AtomicInteger n = new AtomicInteger();
     this.pumps = Executors.newFixedThreadPool(pumpThreads, r -> daemon(r, "overseer-watch-pump-" + n.incrementAndGet()));
-    safetyPoll.scheduleWithFixedDelay(this::onResync, safetyPollMs, safetyPollMs, TimeUnit.MILLISECONDS);
+    safetyPoll.scheduleWithFixedDelay(this::pollBehind, safetyPollMs, safetyPollMs, TimeUnit.MILLISECONDS);
   }
 
   /** Streams currently open on this node. */
@@ -110,10 +111,36 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
     }
   }
 
+  /** Notices may have been lost (a listener reconnected): pump every stream. */
   @Override
   public void onResync() {
     for (Set<Stream> streams : byJob.values()) {
       streams.forEach(Stream::requestPump);
+    }
+  }
+
+  /**
+   * The safety poll: pumps the streams that are behind their job's newest event, found with one
+   * read per {@link #POLL_CHUNK} watched jobs rather than one per stream (at 10,000 streams a
+   * pump of every stream would be a burst of 10,000 reads that delays live events).
+   */
+  private void pollBehind() {
+    List<UUID> watched = List.copyOf(byJob.keySet());
+    for (int from = 0; from < watched.size() && !closed; from += POLL_CHUNK) {
+      List<UUID> chunk = watched.subList(from, Math.min(watched.size(), from + POLL_CHUNK));
+      Map<UUID, Long> last;
+      try {
+        last = db.autocommit(c -> events.lastSequences(c, chunk));
+      } catch (RuntimeException e) {
+        return; // the database is away: the next poll tries again
+      }
+      for (UUID id : chunk) {
+        Long newest = last.get(id);
+        Set<Stream> streams = byJob.get(id);
+        if (streams != null) {
+          streams.stream().filter(s -> newest == null || newest > s.lastSent).forEach(Stream::requestPump);
+        }
+      }
     }
   }
 
