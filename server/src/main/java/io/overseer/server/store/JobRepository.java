@@ -86,7 +86,7 @@ public final class JobRepository {
           + APPEND_EVENT_AND_RETURN;
 
   private static final String COUNT_QUEUED =
-      "SELECT count(*) FROM jobs WHERE owner = ? AND state = 'QUEUED'";
+      "SELECT count(*) FROM jobs WHERE owner = ? AND state = 'QUEUED' AND NOT cancel_requested"; // index jobs_owner_queued
 
   /** A job found by its idempotency key, and whether its params equal the new request's. */
   public record KeyedJob(Job job, boolean sameParams) {}

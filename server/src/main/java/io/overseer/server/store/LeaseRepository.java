@@ -48,7 +48,10 @@ public final class LeaseRepository {
         + " lease_ms = ?, lease_expires_at = statement_timestamp() + ? * interval '1 millisecond',"
         + " attempt_started_at = statement_timestamp(), start_time = coalesce(j.start_time, statement_timestamp()),"
         + " update_time = statement_timestamp(), last_sequence = j.last_sequence + 1"
-        + " FROM picked WHERE j.id = picked.id AND j.state = 'QUEUED' RETURNING j.*)"
+        // no state test here: picked's rows are locked, so still QUEUED, and a test of state
+        // would let the planner join through the claimable index (reading all of it) when its
+        // statistics say the queue is empty, instead of fetching each picked row by id
+        + " FROM picked WHERE j.id = picked.id RETURNING j.*)"
         + APPEND_EVENT_AND_RETURN
         + " ORDER BY priority DESC, run_at, seq";
   }
@@ -99,14 +102,19 @@ public final class LeaseRepository {
           + " update_time FROM t WHERE changed)"
           + " SELECT * FROM t";
 
-  /** Completes a batch, each job under its own live lease; the event names each call's actor. */
+  /**
+   * Completes a batch, each job under its own live lease; the event names each call's actor. The
+   * state each job must be in (RUNNING) comes in with the input rather than as a constant, so
+   * that the planner cannot join through the running-jobs index (reading all of it, dead entries
+   * included) when stale statistics say nothing runs; each job is fetched by id.
+   */
   private static final String COMPLETE_ALL =
-      "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
-          + " AS u(id, token, target, result, error, actor)),"
+      "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+          + " AS u(id, token, target, result, error, actor, live)),"
           + " t AS (UPDATE jobs j SET state = i.target, result = i.result::jsonb, error_message = i.error,"
           + " progress = CASE WHEN i.target = 'COMPLETED' THEN 100 ELSE j.progress END, lease_expires_at = NULL,"
           + " finish_time = now(), update_time = now(), last_sequence = j.last_sequence + 1"
-          + " FROM input i WHERE j.id = i.id AND j.state = 'RUNNING' AND j.lease_token = i.token"
+          + " FROM input i WHERE j.id = i.id AND j.state = i.live AND j.lease_token = i.token"
           + " AND j.lease_expires_at > now() RETURNING j.*, i.actor AS event_actor),"
           + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, previous_state, progress, stage,"
           + " message, actor, worker_id, time) SELECT id, last_sequence, 'STATE_CHANGED', state, 'RUNNING',"
@@ -264,7 +272,9 @@ public final class LeaseRepository {
     String[] results = new String[n];
     String[] errors = new String[n];
     String[] actors = new String[n];
+    String[] live = new String[n];
     for (int k = 0; k < n; k++) {
+      live[k] = State.RUNNING.name();
       Completion x = sorted.get(k);
       ids[k] = x.id();
       tokens[k] = x.leaseToken();
@@ -280,6 +290,7 @@ public final class LeaseRepository {
       ps.setArray(4, c.createArrayOf("text", results));
       ps.setArray(5, c.createArrayOf("text", errors));
       ps.setArray(6, c.createArrayOf("text", actors));
+      ps.setArray(7, c.createArrayOf("text", live));
       return all(ps);
     }
   }
