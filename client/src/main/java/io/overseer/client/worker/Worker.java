@@ -39,12 +39,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: one claim thread asks for exactly as many jobs as there are free slots (a
  * semaphore of {@code concurrency} permits, one held per job from claim until its report is
- * done), so the handler pool never queues work and a claimed job never waits for a thread. One
+ * done), so the handler pool never queues work and a claimed job never waits for a thread. While
+ * a backlog lasts it lets a few slots free up before it claims, so claims come in batches. One
  * scheduler thread times every job's heartbeats; the calls themselves are asynchronous.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final long HAND_BACK_GRACE_MILLIS = 10_000;
+  private static final long CLAIM_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final OverseerClient client;
   private final boolean ownsClient;
@@ -191,6 +193,7 @@ public final class Worker implements AutoCloseable {
 
   private void claimLoop() {
     Backoff backoff = Backoff.slow();
+    boolean backlog = false;
     while (claiming) {
       int slots;
       try {
@@ -199,6 +202,14 @@ public final class Worker implements AutoCloseable {
         return;
       }
       slots = 1 + freeSlots.drainPermits();
+      if (backlog) {
+        try {
+          slots += gatherSlots(slots);
+        } catch (InterruptedException e) {
+          freeSlots.release(slots);
+          return;
+        }
+      }
       List<Lease> leases;
       try {
         leases = claim(slots);
@@ -231,7 +242,28 @@ public final class Worker implements AutoCloseable {
         started++;
       }
       freeSlots.release(slots - started);
+      backlog = started == slots; // a full claim: more jobs are probably waiting
     }
+  }
+
+  /**
+   * While jobs are waiting (the last claim came back full) and most slots are busy, waits up to
+   * {@link #CLAIM_LINGER_NANOS} for a quarter of the slots to free up, so that one claim (one
+   * commit) fetches several jobs instead of one each: the jobs already queued wait that long at
+   * most, and an idle worker never waits. Returns how many more slots it took.
+   */
+  private int gatherSlots(int have) throws InterruptedException {
+    int want = Math.max(1, settings.concurrency() / 4);
+    int more = 0;
+    long until = System.nanoTime() + CLAIM_LINGER_NANOS;
+    while (have + more < want) {
+      long left = until - System.nanoTime();
+      if (left <= 0 || !freeSlots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+        break;
+      }
+      more += 1 + freeSlots.drainPermits();
+    }
+    return more;
   }
 
   private List<Lease> claim(int maxJobs) {
