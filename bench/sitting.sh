@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One benchmark sitting: starts a server, warms it up, then runs every `overseer bench` scenario
+# REPS times (default 3; report the median, as the peers' scripts do) and saves each run's JSON.
+#   bench/sitting.sh OUT_DIR                                  # the embedded default database
+#   bench/sitting.sh OUT_DIR --database-url 'jdbc:postgresql://127.0.0.1:5432/overseer_bench?user=postgres'
+# Build first (./mvnw -q -DskipTests package); run nothing else meanwhile (2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1; shift
+reps=${REPS:-3}
+mkdir -p "$out"
+data=$(mktemp -d)
+java -jar server/target/overseer-server.jar --port 50551 --metrics-port 9464 --host 127.0.0.1 \
+  --data-dir "$data" "$@" > "$out/server.log" 2>&1 &
+server=$!
+trap 'kill $server; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+until grep -q listening "$out/server.log"; do sleep 0.5; done
+bench() { java -jar client/target/overseer.jar bench "$1" --target 127.0.0.1:50551 \
+  --metrics http://127.0.0.1:9464/metrics "${@:2}"; }
+bench process --in-flight 32 --jobs 10000 > "$out/warmup.txt"   # JIT of server and bench
+for rep in $(seq 1 "$reps"); do
+  bench create --save "$out/create-$rep.json" | tee "$out/create-$rep.txt"
+  bench process --in-flight 8,32 --save "$out/process-$rep.json" | tee "$out/process-$rep.txt"
+  bench latency --save "$out/latency-$rep.json" | tee "$out/latency-$rep.txt"
+done
+bench watch --watchers 10000 --rate 400 --save "$out/watch.json" | tee "$out/watch.txt"
+bench e2e --duration 20s --save "$out/e2e.json" | tee "$out/e2e.txt"
