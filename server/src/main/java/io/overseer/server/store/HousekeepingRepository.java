@@ -31,7 +31,7 @@ public final class HousekeepingRepository {
    */
   private static final String MARK_STALLED =
       "WITH t AS (UPDATE jobs SET stalled_at = now(), last_sequence = last_sequence + 1"
-          + " WHERE id IN (SELECT id FROM jobs WHERE state = 'RUNNING'"
+          + " WHERE id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0"
           + " AND (?::text IS NULL OR type = ?) AND update_time < now() - ? * interval '1 millisecond'"
           + " AND (stalled_at IS NULL OR stalled_at < update_time) LIMIT ? FOR UPDATE SKIP LOCKED)"
           + " RETURNING *),"

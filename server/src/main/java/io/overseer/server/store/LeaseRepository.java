@@ -79,7 +79,7 @@ public final class LeaseRepository {
       "SELECT pg_advisory_xact_lock(hashtext('overseer.queue-limit'), hashtext(?))";
 
   private static final String COUNT_RUNNING =
-      "SELECT count(*) FROM jobs WHERE state = 'RUNNING' AND queue = ?";
+      "SELECT count(*) FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0 AND queue = ?"; // jobs_running (V6)
 
   private static final String HEARTBEAT =
       "WITH input AS (SELECT ?::int AS progress, ?::text AS stage, ?::text AS message,"
@@ -135,15 +135,15 @@ public final class LeaseRepository {
           + APPEND_EVENT_AND_RETURN;
 
   private static final String EXPIRED_LEASES =
-      "SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_expires_at <= now()"
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0 AND lease_expires_at <= now()"
           + " ORDER BY lease_expires_at LIMIT ?";
 
   private static final String TIMED_OUT =
-      "SELECT * FROM jobs WHERE state = 'RUNNING' AND timeout_ms IS NOT NULL"
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0 AND timeout_ms IS NOT NULL"
           + " AND attempt_started_at + timeout_ms * interval '1 millisecond' <= now() LIMIT ?";
 
   private static final String CANCEL_GRACE_EXPIRED =
-      "SELECT * FROM jobs WHERE state = 'RUNNING' AND cancel_requested"
+      "SELECT * FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0 AND cancel_requested"
           + " AND cancel_requested_at + ? * interval '1 millisecond' <= now() LIMIT ?";
 
   /** Which lease an attempt-ending write requires. */

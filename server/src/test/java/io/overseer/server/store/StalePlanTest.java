@@ -23,13 +23,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Statistics taken while the queue was empty (autoanalyze at a quiet moment, or none since) must
- * not turn a claim or a completion into a read of the whole backlog: both fetch their rows by id.
+ * not turn a claim, a heartbeat or a completion into a read of every queued or running job: each
+ * fetches its rows by id.
  * The plans come from auto_explain, sent to the client as messages, which the driver hangs on
  * each statement as warnings: a proxy reads them as the repository closes its statement.
  */
 class StalePlanTest {
   @Test
-  void claimsAndCompletionsFetchByIdWhateverTheStatistics() throws Exception {
+  void workerWritesFetchByIdWhateverTheStatistics() throws Exception {
     try (TestDatabase db = TestDatabase.create();
         TestServer node = TestServer.inProcess(db); // migrates
         Connection raw = db.connect()) {
@@ -58,6 +59,14 @@ class StalePlanTest {
         assertFalse(plan.contains("Join Filter"), "the claim joins by id, not by filtering a scan:\n" + plan);
       }
       assertEquals(16, claimed.size());
+      for (int i = 0; i < 8; i++) {
+        Job j = claimed.get(8 + i);
+        plans.setLength(0);
+        assertTrue(leases.heartbeat(c, j.id(), j.leaseToken(), i, null, null, null, "a").isPresent());
+        String plan = plans.toString();
+        assertTrue(plan.contains("jobs_pkey"), "a heartbeat fetches its job by id:\n" + plan);
+        assertFalse(plan.contains("jobs_running"), "a heartbeat does not scan the running jobs:\n" + plan);
+      }
       for (int i = 0; i < 8; i++) {
         Job j = claimed.get(i);
         plans.setLength(0);
