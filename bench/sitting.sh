@@ -4,6 +4,8 @@
 #   bench/sitting.sh OUT_DIR                                  # the embedded default database
 #   bench/sitting.sh OUT_DIR --database-url 'jdbc:postgresql://127.0.0.1:5432/overseer_bench?user=postgres'
 # Build first (./mvnw -q -DskipTests package); run nothing else meanwhile (2 cores).
+# VACUUM_URL=postgresql://…: VACUUM ANALYZE that database before each scenario, outside the timed
+# runs: the steady state autovacuum would keep, for a database where autovacuum is off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1; shift
@@ -15,8 +17,11 @@ java -jar server/target/overseer-server.jar --port 50551 --metrics-port 9464 --h
 server=$!
 trap 'kill $server; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 until grep -q listening "$out/server.log"; do sleep 0.5; done
-bench() { java -jar client/target/overseer.jar bench "$1" --target 127.0.0.1:50551 \
-  --metrics http://127.0.0.1:9464/metrics "${@:2}"; }
+bench() {
+  if [ -n "${VACUUM_URL:-}" ]; then psql -q "$VACUUM_URL" -c 'VACUUM ANALYZE'; fi
+  java -jar client/target/overseer.jar bench "$1" --target 127.0.0.1:50551 \
+    --metrics http://127.0.0.1:9464/metrics "${@:2}"
+}
 bench process --in-flight 32 --jobs 10000 > "$out/warmup.txt"   # JIT of server and bench
 for rep in $(seq 1 "$reps"); do
   bench create --save "$out/create-$rep.json" | tee "$out/create-$rep.txt"
