@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import io.overseer.server.domain.InvalidArgumentException;
 import io.overseer.server.domain.InvalidArgumentException.Violation;
 import io.overseer.server.domain.NewJob;
+import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.CreateJobRequest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class RequestValidator {
     Instant runAt = r.hasRunAt() ? timestamp(prefix + "run_at", r.getRunAt()) : null;
     Map<String, String> labels = labels(prefix + "labels", r.getLabelsMap());
     String key = r.getIdempotencyKey().isEmpty() ? null : text(prefix + "idempotency_key", r.getIdempotencyKey(), 256);
-    return new NewJob(UUID.randomUUID(), type, queue, params, priority, maxAttempts, timeout, runAt, labels, key);
+    return new NewJob(TimeOrderedIds.next(), type, queue, params, priority, maxAttempts, timeout, runAt, labels, key);
   }
 
   public UUID id(String field, String value) {

@@ -9,6 +9,7 @@ import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.domain.Asset;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.Principal;
+import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.AddAssetRequest;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.ClaimJobsResponse;
@@ -152,7 +153,7 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
     String contentType = v.text("content_type", request.getContentType(), 256);
     String checksum = v.text("checksum", request.getChecksum(), 256);
     v.check();
-    Asset asset = new Asset(UUID.randomUUID(), id, "", type, uri, path, request.getSizeBytes(), contentType, checksum, Instant.EPOCH);
+    Asset asset = new Asset(TimeOrderedIds.next(), id, "", type, uri, path, request.getSizeBytes(), contentType, checksum, Instant.EPOCH);
     JobServiceImpl.reply(out, ProtoMapper.asset(workers.addAsset(CallerIdentity.current(), id, token, asset)));
   }
 
