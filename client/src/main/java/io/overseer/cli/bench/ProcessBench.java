@@ -46,6 +46,12 @@ final class ProcessBench extends Scenario {
           + " 0: one per 8 in flight [${DEFAULT-VALUE}].")
   int workers;
 
+  @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
+      description = "Jobs of an untimed round first, at the largest --in-flight, so that this"
+          + " JVM's JIT compiles the worker path before the timed rounds; 0: none"
+          + " [${DEFAULT-VALUE}].")
+  int warmup;
+
   @Option(names = "--batch", paramLabel = "B", defaultValue = "1000",
       description = "Jobs per BatchCreateJobs call when queueing (untimed) [${DEFAULT-VALUE}].")
   int batch;
@@ -74,6 +80,9 @@ final class ProcessBench extends Scenario {
     if (workers < 0) {
       throw new UsageException("--workers must be 0 (auto) or more");
     }
+    if (warmup < 0) {
+      throw new UsageException("--warmup-jobs must be 0 (none) or more");
+    }
     if (batch < 1 || batch > 1000) {
       throw new UsageException("--batch must be 1..1000");
     }
@@ -88,10 +97,19 @@ final class ProcessBench extends Scenario {
     report.settings.put("jobs", jobs);
     report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
     report.settings.put("workers", workers == 0 ? "auto (in-flight/8)" : workers);
+    report.settings.put("warmup_jobs", warmup);
     report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
+    if (warmup > 0) {
+      int j = inFlight.stream().max(Integer::compare).orElseThrow();
+      progress("warming up: " + warmup + " jobs, " + j + " in flight (untimed)");
+      BenchReport discarded = new BenchReport(name(), "warm-up");
+      round(client, metrics, discarded, j, warmup);
+      report.errors += discarded.errors; // a failure while warming up still counts
+      discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
+    }
     int best = -1;
     for (int j : inFlight) {
-      BenchReport.Phase phase = round(client, metrics, report, j);
+      BenchReport.Phase phase = round(client, metrics, report, j, jobs);
       if (j > best) {
         best = j;
         report.headline = phase;
@@ -100,7 +118,7 @@ final class ProcessBench extends Scenario {
   }
 
   private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
-      BenchReport report, int j) throws Exception {
+      BenchReport report, int j, int jobs) throws Exception {
     int w = workers(j);
     progress("queueing " + jobs + " jobs (BatchCreateJobs of " + batch + ")");
     long enqueueStart = System.nanoTime();

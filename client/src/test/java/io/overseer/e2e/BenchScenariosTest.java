@@ -1,0 +1,83 @@
+package io.overseer.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overseer.cli.OverseerCli;
+import io.overseer.server.testing.TestDatabase;
+import io.overseer.server.testing.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every {@code overseer bench} scenario, scaled down, against a real server on TCP with its
+ * metrics endpoint (the database is the suite's: embedded, or OVERSEER_TEST_DATABASE_URL's).
+ * Checks that each finishes without errors, counts what it should and reads the server's
+ * metrics; the figures themselves belong in BENCHMARKS.md, not in a test.
+ */
+@Timeout(180)
+class BenchScenariosTest {
+  static TestDatabase db;
+  static TestServer node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    db = TestDatabase.create();
+    node = TestServer.tcp(db, "--metrics-port=0");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    db.close();
+  }
+
+  private static String bench(String scenario, String... options) {
+    List<String> args = new ArrayList<>(List.of("bench", scenario, "--target", node.target(),
+        "--metrics", "http://127.0.0.1:" + node.server().metricsPort() + "/metrics",
+        "--output", "json", "--queue", "bench-" + scenario));
+    args.addAll(List.of(options));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = OverseerCli.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args.toArray(String[]::new));
+    assertEquals(0, code, scenario + " exit code; stderr:\n" + err + "\nstdout:\n" + out);
+    String json = out.toString();
+    assertEquals(0, number(json, "errors"), json);
+    assertTrue(Pattern.compile("\"available\"\\s*:\\s*true").matcher(json).find()
+            && !Pattern.compile("\"available\"\\s*:\\s*false").matcher(json).find(),
+        "the server's metrics were read in every phase: " + json);
+    return json;
+  }
+
+  private static long number(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*(\\d+)").matcher(json);
+    assertTrue(m.find(), key + " in " + json);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void processRunsWarmUpThenEachRound() {
+    String json = bench("process", "--jobs", "300", "--warmup-jobs", "100", "--in-flight", "2,8");
+    assertTrue(json.contains("\"process j=2 w=1\"") && json.contains("\"process j=8 w=1\""), json);
+    assertTrue(!json.contains("warm-up"), "the warm-up round is not reported: " + json);
+  }
+
+  @Test
+  void createLatencyWatchAndE2e() {
+    bench("create", "--jobs", "200", "--concurrency", "4", "--batch", "50");
+    bench("latency", "--jobs", "20", "--rate", "50");
+    bench("watch", "--watchers", "20", "--rate", "20", "--duration", "2s", "--warmup", "0s");
+    bench("e2e", "--duration", "2s", "--warmup", "0s", "--in-flight", "4");
+  }
+}
