@@ -76,7 +76,11 @@ class BenchScenariosTest {
   @Test
   void createLatencyWatchAndE2e() {
     bench("create", "--jobs", "200", "--concurrency", "4", "--batch", "50");
-    bench("latency", "--jobs", "20", "--rate", "50");
+    String latency = bench("latency", "--jobs", "20", "--rate", "50", "--warmup-jobs", "10");
+    assertTrue(Pattern.compile("\"name\"\\s*:\\s*\"pickup[^\"]*\",\\s*\"jobs\"\\s*:\\s*20\\b").matcher(latency).find(),
+        "the pickup phase counts the 20 measured jobs, not the warm-up's: " + latency);
+    assertTrue(Pattern.compile("\"latency_ms\"\\s*:\\s*\\{[^}]*\"count\"\\s*:\\s*20\\b").matcher(latency).find(),
+        "20 pickup delays recorded, none of the warm-up's: " + latency);
     bench("watch", "--watchers", "20", "--rate", "20", "--duration", "2s", "--warmup", "0s");
     bench("e2e", "--duration", "2s", "--warmup", "0s", "--in-flight", "4");
   }

@@ -46,6 +46,11 @@ final class LatencyBench extends Scenario {
       description = "Worker runtimes [${DEFAULT-VALUE}].")
   int workers;
 
+  @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "200",
+      description = "Jobs sent first at the same rate and not measured, so that this JVM's JIT"
+          + " has compiled the producer and worker paths; 0: none [${DEFAULT-VALUE}].")
+  int warmupJobs;
+
   @Override
   String name() {
     return "latency";
@@ -59,6 +64,9 @@ final class LatencyBench extends Scenario {
     if (!(rate > 0) || rate > 100_000) {
       throw new UsageException("--rate must be more than 0 (jobs per second), at most 100000");
     }
+    if (warmupJobs < 0) {
+      throw new UsageException("--warmup-jobs must be 0 (none) or more");
+    }
     if (workers > inFlight) {
       throw new UsageException("--workers must not be more than --in-flight");
     }
@@ -70,6 +78,7 @@ final class LatencyBench extends Scenario {
     report.settings.put("rate", rate);
     report.settings.put("in_flight", inFlight);
     report.settings.put("workers", workers);
+    report.settings.put("warmup_jobs", warmupJobs);
     report.latencyOf = "per job, from CreateJob returning to the worker's handler starting";
 
     Samples pickup = new Samples();
@@ -100,47 +109,69 @@ final class LatencyBench extends Scenario {
     try (WorkerPool pool = new WorkerPool(
         this::connect, workers, inFlight, queue, type, handler, listener).start()) {
       Thread.sleep(1500); // the workers are idle and waiting in their claim long-poll
+      rendezvous.window(Long.MAX_VALUE, Long.MAX_VALUE); // records nothing while warming up
+      if (warmupJobs > 0) {
+        progress("warming up: " + warmupJobs + " jobs at " + BenchReport.text(rate) + "/s (not measured)");
+        pace(async, request, warmupJobs, rendezvous, null, errors, createFailed);
+        await("warm-up", () -> finished.get() + createFailed.get(), warmupJobs);
+      }
+      long startedBefore = started.get();
+      long endedBefore = finished.get() + createFailed.get();
+      rendezvous.window(System.nanoTime(), Long.MAX_VALUE); // a warm-up job matched later is dropped
       progress(jobs + " jobs at " + BenchReport.text(rate) + "/s into idle workers ("
           + workers + " worker(s), " + inFlight + " in flight)");
       ServerMetrics.Window window = metrics.begin();
-      long gap = (long) (1e9 / rate);
-      long start = System.nanoTime();
-      long lastSent = start;
-      for (int i = 0; i < jobs; i++) {
-        long due = start + i * gap;
-        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-          LockSupport.parkNanos(wait);
-        }
-        long sent = System.nanoTime();
-        lastSent = sent;
-        async.createJob(request, new StreamObserver<>() {
-          @Override
-          public void onNext(Job job) {
-            long now = System.nanoTime();
-            rendezvous.from(job.getId(), now);
-            createCalls.add(now - sent);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            errors.add(t);
-            createFailed.incrementAndGet();
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-      }
-      await("pickup", () -> finished.get() + createFailed.get(), jobs);
-      phase.seconds = (lastSent - start) / 1e9;
+      long[] sent = pace(async, request, jobs, rendezvous, createCalls, errors, createFailed);
+      await("pickup", () -> finished.get() + createFailed.get(), endedBefore + jobs);
+      phase.seconds = (sent[1] - sent[0]) / 1e9;
       phase.server = window.end();
+      phase.jobs = started.get() - startedBefore;
     }
-    phase.jobs = started.get();
     phase.latency = pickup.percentiles();
     phase.extra.put("rate_achieved", phase.seconds > 0 ? (jobs - 1) / phase.seconds : null);
     phase.extra.put("create_ms", BenchReport.latency(createCalls.percentiles()));
     phase.extra.put("started_before_create_returned", rendezvous.early());
     report.headline = phase;
     errors.into(report, "call(s) or job(s)");
+  }
+
+  /**
+   * Sends {@code n} CreateJob calls at {@link #rate}, asynchronously, so a slow call never delays
+   * the next; stamps each response in {@code rendezvous} and its call time in {@code createCalls}
+   * unless null. Returns the first and the last send time.
+   */
+  private long[] pace(JobServiceGrpc.JobServiceStub async, CreateJobRequest request, int n,
+      Rendezvous rendezvous, Samples createCalls, Errors errors, AtomicLong createFailed) {
+    long gap = (long) (1e9 / rate);
+    long start = System.nanoTime();
+    long lastSent = start;
+    for (int i = 0; i < n; i++) {
+      long due = start + i * gap;
+      for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+        LockSupport.parkNanos(wait);
+      }
+      long sent = System.nanoTime();
+      lastSent = sent;
+      async.createJob(request, new StreamObserver<>() {
+        @Override
+        public void onNext(Job job) {
+          long now = System.nanoTime();
+          rendezvous.from(job.getId(), now);
+          if (createCalls != null) {
+            createCalls.add(now - sent);
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          errors.add(t);
+          createFailed.incrementAndGet();
+        }
+
+        @Override
+        public void onCompleted() {}
+      });
+    }
+    return new long[] {start, lastSent};
   }
 }
