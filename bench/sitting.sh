@@ -6,6 +6,8 @@
 # Build first (./mvnw -q -DskipTests package); run nothing else meanwhile (2 cores).
 # VACUUM_URL=postgresql://…: VACUUM ANALYZE that database before each scenario, outside the timed
 # runs: the steady state autovacuum would keep, for a database where autovacuum is off.
+# SEED_URL=postgresql://… (the server's external database): at the end, seed 1,000,000 finished
+# jobs (docs/seed-finished-jobs.sql) and run process at 32 in flight REPS more times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1; shift
@@ -30,3 +32,9 @@ for rep in $(seq 1 "$reps"); do
 done
 bench watch --watchers 10000 --rate 400 --save "$out/watch.json" | tee "$out/watch.txt"
 bench e2e --duration 20s --save "$out/e2e.json" | tee "$out/e2e.txt"
+if [ -n "${SEED_URL:-}" ]; then
+  psql -q "$SEED_URL" -v n=1000000 -f docs/seed-finished-jobs.sql
+  for rep in $(seq 1 "$reps"); do
+    bench process --in-flight 32 --save "$out/process-1m-$rep.json" | tee "$out/process-1m-$rep.txt"
+  done
+fi
