@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.stub.StreamObserver;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.CancelJobRequest;
@@ -20,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -49,13 +51,11 @@ class MetricsTest {
       assertTrue(a.getId().length() > 0 && b.getId().length() > 0 && waiting.getId().length() > 0);
 
       Map<String, String> mq = Map.of("queue", "mq", "type", "m");
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      String text;
-      do {
-        text = scrape(node.server().metricsPort());
-        // the live-jobs gauge is refreshed from the database every 2 s; the stream opens asynchronously
-      } while ((value(text, "overseer_jobs", Map.of("queue", "mq", "state", "QUEUED")).orElse(-1) != 2
-          || value(text, "overseer_watch_streams", Map.of()).orElse(-1) != 1) && System.nanoTime() < deadline && pause());
+      // the live-jobs gauge is refreshed from the database every 2 s; the stream opens asynchronously
+      String text = Poll.value(Duration.ofSeconds(10), "2 mq jobs QUEUED and 1 watch stream in /metrics",
+          () -> scrape(node.server().metricsPort()),
+          t -> value(t, "overseer_jobs", Map.of("queue", "mq", "state", "QUEUED")).orElse(-1) == 2
+              && value(t, "overseer_watch_streams", Map.of()).orElse(-1) == 1);
 
       String snapshot = text;
       assertEquals(5.0, value(text, "overseer_jobs_submitted_total", mq).orElseThrow(() -> new AssertionError(snapshot)), text);
@@ -76,15 +76,6 @@ class MetricsTest {
         assertTrue(line.startsWith("#") || line.isBlank() || line.startsWith("overseer_"), "every metric is named overseer_*: " + line);
       }
     }
-  }
-
-  private static boolean pause() {
-    try {
-      Thread.sleep(100); // polling the endpoint, with the deadline above
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return true;
   }
 
   private static Job create(TestServer node) {

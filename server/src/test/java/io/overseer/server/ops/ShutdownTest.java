@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.ServerProcess;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
@@ -24,12 +25,12 @@ import io.overseer.v1.WatchJobRequest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Test;
  * UNAVAILABLE and resume on a second node without missing an event, and no job is lost.
  */
 class ShutdownTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
   @Test
   void sigtermDrainsCallsEndsWatchesAndLosesNothing() throws Exception {
     try (TestDatabase db = TestDatabase.create();
@@ -50,7 +53,7 @@ class ShutdownTest {
         heartbeat(nodeB, lease, 10);
         List<JobEvent> seen = new CopyOnWriteArrayList<>();
         CompletableFuture<Status> watchEnd = watch(a, job.getId(), 0, seen);
-        await(() -> seen.size() == 3, "the watcher on A got the first three events");
+        Poll.until(WAIT, () -> "the watcher on A got the first three events (has " + seen.size() + ")", () -> seen.size() == 3);
 
         // five CreateJob calls held in flight on A by a lock on the jobs table
         List<CompletableFuture<Job>> inFlight = new ArrayList<>();
@@ -74,7 +77,7 @@ class ShutdownTest {
           }
           // concurrent creates share group-commit batches: the first batch blocked in the
           // database means the calls sent with it are in the server (queued or blocked too)
-          await(() -> waitingInserts(db) >= 1, "the CreateJob calls are blocked in the database");
+          Poll.until(WAIT, "the CreateJob calls are blocked in the database", () -> waitingInserts(db) >= 1);
           nodeA.terminate();
           Status ended = watchEnd.get(10, TimeUnit.SECONDS);
           assertEquals(Status.Code.UNAVAILABLE, ended.getCode(), "watch streams end UNAVAILABLE: " + ended);
@@ -138,16 +141,6 @@ class ShutdownTest {
       return rs.getInt(1);
     } catch (Exception e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(20);
     }
   }
 }

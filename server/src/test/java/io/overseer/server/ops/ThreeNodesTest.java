@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Durations;
 import io.grpc.ManagedChannel;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.ServerProcess;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.v1.BatchCreateJobsRequest;
@@ -17,6 +18,7 @@ import io.overseer.v1.WorkerServiceGrpc;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,10 +69,8 @@ class ThreeNodesTest {
         nodes.get(0).kill();
         assertTrue(nodes.get(0).waitFor(10, TimeUnit.SECONDS));
         long killedAt = System.nanoTime();
-        while (count(db, "SELECT count(*) FROM jobs WHERE type = 'orphan' AND state = 'QUEUED' AND attempt = 1") < 30) {
-          assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(10), "the surviving nodes recovered the orphans within 10 s");
-          Thread.sleep(50);
-        }
+        Poll.until(Duration.ofSeconds(10), "the surviving nodes recovered the 30 orphans within 10 s",
+            () -> count(db, "SELECT count(*) FROM jobs WHERE type = 'orphan' AND state = 'QUEUED' AND attempt = 1") >= 30);
         System.out.printf("orphans recovered %d ms after the node was killed (leases of 1 s)%n",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
         assertEquals(30, count(db, "SELECT count(*) FROM job_events e JOIN jobs j ON j.id = e.job_id"

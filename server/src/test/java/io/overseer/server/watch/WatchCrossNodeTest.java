@@ -1,6 +1,5 @@
 package io.overseer.server.watch;
 
-import static io.overseer.server.watch.WatchFixtures.await;
 import static io.overseer.server.watch.WatchFixtures.claim;
 import static io.overseer.server.watch.WatchFixtures.complete;
 import static io.overseer.server.watch.WatchFixtures.create;
@@ -14,6 +13,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.server.watch.WatchFixtures.Watcher;
@@ -73,8 +73,8 @@ class WatchCrossNodeTest {
       assertEquals(stored, local.events());
       System.out.printf(Locale.ROOT, "WatchCrossNodeTest: delivery delay from the action on B, watcher on A (remote): %s; on B (local): %s%n",
           summary(remoteDelays), summary(localDelays));
-      await(() -> a.server().activeWatchStreams() == 0 && b.server().activeWatchStreams() == 0, WAIT,
-          () -> "ended streams are dropped");
+      Poll.until(WAIT, () -> "ended streams are dropped",
+          () -> a.server().activeWatchStreams() == 0 && b.server().activeWatchStreams() == 0);
     }
   }
 

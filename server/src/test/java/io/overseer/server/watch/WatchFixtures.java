@@ -33,11 +33,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /** Shared helpers of the WatchJob tests: worker actions through the raw stubs, and a watcher. */
 final class WatchFixtures {
@@ -81,17 +78,6 @@ final class WatchFixtures {
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     return all;
-  }
-
-  /** Polls {@code condition} until it holds or the deadline passes. */
-  static void await(BooleanSupplier condition, Duration timeout, Supplier<String> what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within " + timeout + ": " + what.get());
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
   }
 
   static ErrorInfo errorInfo(Status status, io.grpc.Metadata trailers) {

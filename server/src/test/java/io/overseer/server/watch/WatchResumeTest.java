@@ -1,6 +1,5 @@
 package io.overseer.server.watch;
 
-import static io.overseer.server.watch.WatchFixtures.await;
 import static io.overseer.server.watch.WatchFixtures.badRequest;
 import static io.overseer.server.watch.WatchFixtures.beat;
 import static io.overseer.server.watch.WatchFixtures.claim;
@@ -14,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.server.watch.WatchFixtures.Watcher;
@@ -63,8 +63,8 @@ class WatchResumeTest {
 
   @AfterEach
   void noStreamLeftOpen() {
-    await(() -> node.server().activeWatchStreams() == 0, WAIT,
-        () -> node.server().activeWatchStreams() + " watch streams still open on the server");
+    Poll.until(WAIT, () -> node.server().activeWatchStreams() + " watch streams still open on the server",
+        () -> node.server().activeWatchStreams() == 0);
   }
 
   @Test
@@ -79,8 +79,8 @@ class WatchResumeTest {
 
     first.cancel(); // the watcher goes away mid-job
     assertEquals(Status.Code.CANCELLED, first.awaitEnd(WAIT).getStatus().getCode());
-    await(() -> node.server().activeWatchStreams() == streamsBefore, WAIT,
-        () -> "the server drops the cancelled stream (open: " + node.server().activeWatchStreams() + ")");
+    Poll.until(WAIT, () -> "the server drops the cancelled stream (open: " + node.server().activeWatchStreams() + ")",
+        () -> node.server().activeWatchStreams() == streamsBefore);
     long resumeAt = first.lastSequence();
     assertEquals(3, resumeAt);
 
@@ -117,7 +117,8 @@ class WatchResumeTest {
     assertEquals(9, last.getSequence());
     assertEquals(JobState.JOB_STATE_COMPLETED, last.getState());
     assertEquals(JobState.JOB_STATE_RUNNING, last.getPreviousState());
-    await(() -> node.server().activeWatchStreams() == streamsBefore, WAIT, () -> "the ended stream is dropped");
+    Poll.until(WAIT, () -> "the ended stream is dropped",
+        () -> node.server().activeWatchStreams() == streamsBefore);
   }
 
   @Test
@@ -157,7 +158,8 @@ class WatchResumeTest {
     int streamsBefore = node.server().activeWatchStreams();
     Job job = create(node, "live-at-end"); // 1
     Watcher w = Watcher.start(node.channel(), job.getId(), 1);
-    await(() -> node.server().activeWatchStreams() == streamsBefore + 1, WAIT, () -> "the stream is open");
+    Poll.until(WAIT, () -> "the stream is open",
+        () -> node.server().activeWatchStreams() == streamsBefore + 1);
     assertTrue(!w.ended() && w.count() == 0, "nothing to send yet, but the stream stays open");
     node.jobs().cancelJob(CancelJobRequest.newBuilder().setId(job.getId()).setReason("not needed").build()); // 2
     assertEquals(Status.Code.OK, w.awaitEnd(WAIT).getStatus().getCode());
@@ -222,7 +224,8 @@ class WatchResumeTest {
     }
     complete(node, lease);
     assertEquals(Status.Code.OK, previous.awaitEnd(WAIT).getStatus().getCode());
-    await(() -> node.server().activeWatchStreams() == streamsBefore, WAIT, () -> "every stream of the storm is dropped");
+    Poll.until(WAIT, () -> "every stream of the storm is dropped",
+        () -> node.server().activeWatchStreams() == streamsBefore);
   }
 
   /** A job run to COMPLETED: events 1 created, 2 claimed, 3 and 4 progress, 5 completed. */

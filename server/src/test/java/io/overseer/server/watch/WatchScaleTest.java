@@ -1,6 +1,5 @@
 package io.overseer.server.watch;
 
-import static io.overseer.server.watch.WatchFixtures.await;
 import static io.overseer.server.watch.WatchFixtures.storedEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,6 +10,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.server.watch.WatchFixtures.Watcher;
@@ -74,10 +74,10 @@ class WatchScaleTest {
       for (int i = 0; i < WATCHERS; i++) {
         watchers.add(Watcher.start(channels.get(i % CHANNELS), jobs.get(i).getId(), 0));
       }
-      await(() -> node.server().activeWatchStreams() == WATCHERS, WAIT,
-          () -> node.server().activeWatchStreams() + " of " + WATCHERS + " streams open");
-      await(() -> watchers.stream().allMatch(w -> w.count() == 1 && !w.ended()), WAIT,
-          () -> watchers.stream().filter(w -> w.count() >= 1).count() + " of " + WATCHERS + " watchers replayed the creation event");
+      Poll.until(WAIT, () -> node.server().activeWatchStreams() + " of " + WATCHERS + " streams open",
+          () -> node.server().activeWatchStreams() == WATCHERS);
+      Poll.until(WAIT, () -> watchers.stream().filter(w -> w.count() >= 1).count() + " of " + WATCHERS + " watchers replayed the creation event",
+          () -> watchers.stream().allMatch(w -> w.count() == 1 && !w.ended()));
       long watching = System.nanoTime();
 
       List<Lease> leases = new ArrayList<>();
@@ -103,7 +103,8 @@ class WatchScaleTest {
       for (int i = 0; i < WATCHERS; i += WATCHERS / 50) { // a sample, event for event
         assertEquals(storedEvents(node, jobs.get(i).getId()), watchers.get(i).events());
       }
-      await(() -> node.server().activeWatchStreams() == 0, WAIT, () -> "ended streams are dropped");
+      Poll.until(WAIT, () -> "ended streams are dropped",
+          () -> node.server().activeWatchStreams() == 0);
       System.out.printf(Locale.ROOT,
           "WatchScaleTest: %d watchers, %d events each: create %d ms, open all streams %d ms, claim+2 heartbeats+complete %d ms,"
               + " last end seen %d ms after the last completion; total %d ms%n",
