@@ -14,7 +14,6 @@ import static io.overseer.server.worker.WorkerTesting.heartbeat;
 import static io.overseer.server.worker.WorkerTesting.instant;
 import static io.overseer.server.worker.WorkerTesting.lastEvent;
 import static io.overseer.server.worker.WorkerTesting.newJob;
-import static io.overseer.server.worker.WorkerTesting.pause;
 import static io.overseer.server.worker.WorkerTesting.uniqueQueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.grpc.Status;
@@ -135,9 +135,9 @@ class LeaseExpiryTest {
       Job job = create(idle, newJob(queue));
       Lease lease = claimOne(idle, "w1", null, ONE_SECOND, queue);
       Instant expiry = instant(lease.getLeaseExpireTime());
-      while (!Instant.now().isAfter(expiry.plusMillis(100))) {
-        pause(50); // let the lease expire
-      }
+      // the lease expires by the clock alone: nothing in the database changes (no maintenance runs)
+      Poll.until(Duration.ofSeconds(10), "the clock passed the lease's expiry (" + expiry + ") by 100 ms",
+          () -> Instant.now().isAfter(expiry.plusMillis(100)));
       assertLeaseLost(job.getId(), JobState.JOB_STATE_RUNNING, () -> heartbeat(idle, lease));
       assertLeaseLost(job.getId(), JobState.JOB_STATE_RUNNING, () -> complete(idle, lease));
       assertLeaseLost(job.getId(), JobState.JOB_STATE_RUNNING, () -> fail(idle, lease, "late", true));
@@ -152,16 +152,16 @@ class LeaseExpiryTest {
     String queue = uniqueQueue("alive");
     Job job = create(node, newJob(queue));
     Lease lease = claimOne(node, "w1", null, Duration.ofSeconds(2), queue);
-    Instant previous = instant(lease.getLeaseExpireTime());
-    long until = System.nanoTime() + Duration.ofMillis(4_500).toNanos(); // well past the first lease's end
-    while (System.nanoTime() < until) {
-      pause(300); // the heartbeat cadence of a worker on a 2 s lease
+    Instant[] previous = {instant(lease.getLeaseExpireTime())};
+    // a worker on a 2 s lease heartbeats every 300 ms, here until well past the first lease's end
+    Poll.holdsFor(Duration.ofMillis(4_500), Duration.ofMillis(300), "each heartbeat extends the lease", () -> {
       HeartbeatResponse beat = heartbeat(node, lease);
       Instant expiry = instant(beat.getLeaseExpireTime());
-      assertTrue(expiry.isAfter(previous), "each heartbeat extends the lease");
+      assertTrue(expiry.isAfter(previous[0]), "each heartbeat extends the lease");
       assertFalse(beat.getCancelRequested());
-      previous = expiry;
-    }
+      previous[0] = expiry;
+      return true;
+    });
     Job running = get(node, job.getId());
     assertEquals(JobState.JOB_STATE_RUNNING, running.getState());
     assertEquals(1, running.getAttempt(), "never re-queued while heartbeating");

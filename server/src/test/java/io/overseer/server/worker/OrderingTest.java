@@ -7,7 +7,6 @@ import static io.overseer.server.worker.WorkerTesting.create;
 import static io.overseer.server.worker.WorkerTesting.createAll;
 import static io.overseer.server.worker.WorkerTesting.instant;
 import static io.overseer.server.worker.WorkerTesting.newJob;
-import static io.overseer.server.worker.WorkerTesting.pause;
 import static io.overseer.server.worker.WorkerTesting.proto;
 import static io.overseer.server.worker.WorkerTesting.timestamp;
 import static io.overseer.server.worker.WorkerTesting.uniqueQueue;
@@ -19,6 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.core.ClaimOperations;
+import io.overseer.server.signal.Signals;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.ClaimJobsRequest;
@@ -47,8 +49,8 @@ import org.junit.jupiter.api.Timeout;
 /** Claim order (priority, FIFO, run_at) and long polls, on one node and across two. */
 @Timeout(60)
 class OrderingTest {
-  /** How long a long poll is left waiting before the job it waits for is created. */
-  private static final long HEAD_START_MS = 300;
+  /** How long a long poll may take to reach the server and start waiting there. */
+  private static final Duration REACH = Duration.ofSeconds(5);
 
   private static TestDatabase db;
   private static TestServer nodeA;
@@ -144,9 +146,9 @@ class OrderingTest {
   }
 
   /**
-   * A claimer waits (wait = 10 s) on {@code claimOn}; a job is created on {@code createOn} after a
-   * head start. The claim returns it well before the server's 1 s safety poll could have: the
-   * fastest of three tries must be under 250 ms (a missing wake-up makes every try take ~700 ms),
+   * A claimer waits (wait = 10 s) on {@code claimOn}; once it waits on the server, a job is created
+   * on {@code createOn}. The claim returns it well before the server's 1 s safety poll could have:
+   * the fastest of three tries must be under 250 ms (a missing wake-up makes a try take up to 1 s),
    * and every try under 2 s.
    */
   private static void assertLongPollWakes(TestServer claimOn, TestServer createOn) throws Exception {
@@ -164,14 +166,13 @@ class OrderingTest {
                 return new long[] {start, System.nanoTime(), leases.size()};
               });
       assertTrue(calling.await(5, TimeUnit.SECONDS));
-      pause(HEAD_START_MS); // let the claimer find nothing and start waiting
+      awaitClaimWaiting("the claimer found nothing and waits on the server");
+      assertFalse(poll.isDone(), "the claim returned before the job existed");
       long created = System.nanoTime();
       create(createOn, newJob(queue));
       long[] result = poll.get(5, TimeUnit.SECONDS);
       assertEquals(1, result[2], "the long poll returned the job");
-      long waitedMs = (result[1] - result[0]) / 1_000_000;
       long latencyMs = Math.max(0, (result[1] - created) / 1_000_000);
-      assertTrue(waitedMs >= HEAD_START_MS - 50, "the claim returned before the job existed?? " + waitedMs + " ms");
       assertTrue(latencyMs < 2_000, "woke " + latencyMs + " ms after the job was created");
       latencies.add(latencyMs);
       fastest = Math.min(fastest, latencyMs);
@@ -187,14 +188,38 @@ class OrderingTest {
     Context.CancellableContext call = Context.current().withCancellation();
     Future<?> poll =
         pool.submit(() -> call.run(() -> claim(nodeB, "gone", 1, Duration.ofSeconds(10), null, queue)));
-    pause(HEAD_START_MS); // the poll is waiting on the server
+    awaitClaimWaiting("the poll waits on the server");
     call.cancel(null); // the worker is stopped
     assertThrows(ExecutionException.class, () -> poll.get(5, TimeUnit.SECONDS));
-    pause(HEAD_START_MS); // the cancellation reaches the server
+    Poll.until(REACH, "the cancellation reached the server: its claim ended", () -> claimsInThisJvm(false) == 0);
     Job job = create(nodeB, newJob(queue).setMaxAttempts(1));
     Lease lease = claimOne(nodeB, "live", Duration.ofSeconds(3), null, queue);
     assertEquals(job.getId(), lease.getJob().getId(), "the job went to the worker that is still there");
     assertEquals(1, lease.getJob().getAttempt(), "no attempt was spent on the departed caller");
+  }
+
+  /** Waits until exactly one claim of this JVM's nodes waits on the server for a job to come. */
+  private static void awaitClaimWaiting(String what) {
+    Poll.until(REACH, what, () -> claimsInThisJvm(true) == 1);
+  }
+
+  /**
+   * The threads of this JVM (the nodes run in it) inside a claim ({@link ClaimOperations#claim});
+   * with {@code waiting}, only those parked in it until a change ({@link Signals#awaitChange}).
+   */
+  private static long claimsInThisJvm(boolean waiting) {
+    return Thread.getAllStackTraces().values().stream()
+        .filter(stack -> calls(stack, ClaimOperations.class, "claim") && (!waiting || calls(stack, Signals.class, "awaitChange")))
+        .count();
+  }
+
+  private static boolean calls(StackTraceElement[] stack, Class<?> type, String method) {
+    for (StackTraceElement frame : stack) {
+      if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
@@ -228,7 +253,7 @@ class OrderingTest {
     String queue = uniqueQueue("shutdown");
     assertTrue(claim(node, "w1", 1, null, null, queue).isEmpty()); // connected
     Future<List<Lease>> poll = pool.submit(() -> claim(node, "w1", 1, Duration.ofSeconds(10), null, queue));
-    pause(HEAD_START_MS); // the poll is waiting
+    awaitClaimWaiting("the poll waits on the server");
     // a claimable job the poll was not told about (inserted behind the server's back)
     WorkerTesting.queryLong(db, "WITH j AS (INSERT INTO jobs (id, type, queue, state, max_attempts, run_at, owner)"
         + " VALUES (gen_random_uuid(), 'test', ?, 'QUEUED', 3, now(), 'anonymous') RETURNING id) SELECT count(*) FROM j", queue);

@@ -5,11 +5,11 @@ import static io.overseer.server.worker.WorkerTesting.claim;
 import static io.overseer.server.worker.WorkerTesting.complete;
 import static io.overseer.server.worker.WorkerTesting.createAll;
 import static io.overseer.server.worker.WorkerTesting.newJob;
-import static io.overseer.server.worker.WorkerTesting.pause;
 import static io.overseer.server.worker.WorkerTesting.queryLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.CreateJobRequest;
@@ -73,7 +73,9 @@ class QueueLimitTest {
                     for (Lease lease : leases) {
                       if (lease.getJob().getQueue().equals("gpu")) {
                         gpuClaims.incrementAndGet();
-                        pause(5); // hold the gpu a moment, so that other claimers try to take it
+                        // hold the gpu a moment, so that other claimers try to take it meanwhile
+                        Poll.holdsFor(Duration.ofMillis(5), Duration.ofMillis(5), "at most one gpu job RUNNING",
+                            () -> queryLong(db, RUNNING_GPU) <= 1);
                       }
                       assertEquals(JobState.JOB_STATE_COMPLETED, complete(node, lease).getState());
                       completed.incrementAndGet();

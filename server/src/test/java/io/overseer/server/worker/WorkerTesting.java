@@ -11,6 +11,7 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.BatchCreateJobsRequest;
@@ -36,11 +37,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.function.Executable;
 
-/** Shared helpers of the worker acceptance tests: raw gRPC calls, polling, SQL checks. */
+/** Shared helpers of the worker acceptance tests: raw gRPC calls, polling (with {@link Poll}), SQL checks. */
 final class WorkerTesting {
   private WorkerTesting() {}
 
@@ -135,31 +134,7 @@ final class WorkerTesting {
 
   /** Polls GetJob until the job is in {@code state}; fails after {@code timeout}. */
   static Job awaitState(TestServer node, String id, JobState state, Duration timeout) {
-    return await("job " + id + " to become " + state, timeout, () -> get(node, id), j -> j.getState() == state);
-  }
-
-  /** Polls {@code probe} every 20 ms until {@code done} holds; fails after {@code timeout}. */
-  static <T> T await(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T last = probe.get();
-    while (!done.test(last)) {
-      if (System.nanoTime() > deadline) {
-        org.junit.jupiter.api.Assertions.fail("timed out after " + timeout + " waiting for " + what + "; last seen: " + last);
-      }
-      pause(20);
-      last = probe.get();
-    }
-    return last;
-  }
-
-  /** Lets wall-clock time pass (a lease expire, a poll start); never used to wait for a state. */
-  static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Poll.value(timeout, "job " + id + " to become " + state, () -> get(node, id), j -> j.getState() == state);
   }
 
   /** The call must fail FAILED_PRECONDITION, reason LEASE_LOST, metadata job_id and state. */
