@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * Shared knobs of the reliability suite. The fast sizes run in every {@code ./mvnw verify}; the
@@ -79,20 +78,6 @@ final class Chaos {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  /** Polls {@code condition} every {@code everyMs} until it holds; false at the deadline. */
-  static boolean await(Duration timeout, long everyMs, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      if (System.nanoTime() > end) {
-        return false;
-      }
-      Thread.sleep(everyMs);
     }
   }
 

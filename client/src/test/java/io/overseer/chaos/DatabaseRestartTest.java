@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.overseer.client.OverseerClient;
 import io.overseer.client.Structs;
+import io.overseer.server.testing.Poll;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.Job;
@@ -18,7 +19,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,52 +65,51 @@ class DatabaseRestartTest {
         }
         Chaos.log(SCENARIO, started, "node and " + workerCount + " workers up");
         producer.startPaced("work", perTick, Duration.ofMillis(100));
-        boolean[] stop = {false};
-        Thread prober = new Thread(() -> probe(client, calls, stop), "prober");
-        prober.setDaemon(true);
-        prober.start();
+        ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "prober");
+          t.setDaemon(true);
+          return t;
+        });
+        prober.scheduleWithFixedDelay(() -> probe(client, calls), 0, 100, TimeUnit.MILLISECONDS); // the prober's pace
         Watchers watchers = new Watchers();
         Set<String> extra = new HashSet<>();
         long worst = 0;
         double worstRatio = Double.MAX_VALUE;
         List<long[]> outages = new ArrayList<>();
         for (int cycle = 0; cycle < cycles; cycle++) {
-          Thread.sleep(4_000); // load before the crash
+          Poll.holdsFor(Duration.ofSeconds(4), "the producer runs without a permanent error (load before the crash)",
+              () -> producer.failure() == null);
+          List<String> slow = new ArrayList<>();
           for (int i = 0; i < 4; i++) {
-            Job slow = client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10)
+            Job job = client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10)
                 .setParams(Structs.toStruct(Map.of("sleep_ms", 2000))).build());
-            extra.add(slow.getId());
-            watchers.watch(client, slow.getId());
+            slow.add(job.getId());
+            watchers.watch(client, job.getId());
           }
-          Thread.sleep(300); // let the watchers attach
+          extra.addAll(slow);
+          Poll.until(Duration.ofSeconds(30), "the watchers attached (each received its job's first event)",
+              () -> watchers.attached(slow));
           Instant crashAt = Instant.now();
           long crashNanos = System.nanoTime();
           pg.crash();
           Chaos.log(SCENARIO, started, "PostgreSQL stopped (immediate)");
-          Thread.sleep(down.toMillis()); // the outage
+          Poll.holdsFor(down, "the producer runs without a permanent error (the outage)", () -> producer.failure() == null);
           pg.start();
           long upNanos = System.nanoTime();
           Instant upAt = Instant.now();
           Chaos.log(SCENARIO, started, "PostgreSQL started again");
           outages.add(new long[] {crashNanos, upNanos});
           // recovered: a job created now is completed by the workers
-          Job probe = null;
-          long deadline = upNanos + TimeUnit.SECONDS.toNanos(60);
-          while (probe == null && System.nanoTime() < deadline) {
-            try {
-              probe = client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10).build());
-            } catch (RuntimeException e) {
-              Thread.sleep(100); // retry pacing
-            }
-          }
-          assertTrue(probe != null, "no job could be created within 60 s of the restart");
+          Job probe = Poll.value(Duration.ofSeconds(60), Duration.ofMillis(100), "a job created within 60 s of the restart",
+              () -> tryCreate(client), Objects::nonNull);
           extra.add(probe.getId());
           String probeId = probe.getId();
-          assertTrue(Chaos.await(Duration.ofSeconds(60), 50, () -> isCompleted(client, probeId)), "the probe job never completed");
+          Poll.until(Duration.ofSeconds(60), Duration.ofMillis(50), "the probe job completed", () -> isCompleted(client, probeId));
           long recovery = Chaos.millisSince(upNanos);
           Chaos.log(SCENARIO, started, "a new job was created and completed " + recovery + " ms after the restart");
           worst = Math.max(worst, recovery);
-          Thread.sleep(4_000); // load after recovery, for the throughput comparison
+          Poll.holdsFor(Duration.ofSeconds(4), "the producer runs without a permanent error (load after recovery, for the throughput comparison)",
+              () -> producer.failure() == null);
           List<Instant> done = Audit.completions(url, "work");
           double before = Audit.count(done, crashAt.minusSeconds(4), crashAt) / 4.0;
           Instant from = upAt.plusMillis(recovery);
@@ -114,13 +117,13 @@ class DatabaseRestartTest {
           worstRatio = Math.min(worstRatio, after / Math.max(before, 0.001));
           Chaos.log(SCENARIO, started, String.format("throughput %.1f/s before, %.1f/s after", before, after));
         }
-        stop[0] = true;
-        prober.join(20_000);
+        prober.shutdown();
+        assertTrue(prober.awaitTermination(20, TimeUnit.SECONDS), "the prober stopped");
         producer.stop();
         assertNull(producer.failure(), "the producer hit a permanent error");
         Set<String> ids = new HashSet<>(producer.acknowledged());
         ids.addAll(extra);
-        assertTrue(Chaos.await(Duration.ofMinutes(2), 250, () -> Audit.unfinished(url, QUEUE) == 0), () -> "unfinished: " + Audit.unfinished(url, QUEUE));
+        Poll.value(Duration.ofMinutes(2), Duration.ofMillis(250), "every job finished (unfinished jobs)", () -> Audit.unfinished(url, QUEUE), n -> n == 0);
         assertTrue(watchers.await(Duration.ofSeconds(90)), "watchers still running");
         Audit.Result audit = Audit.check(url, ids, workers.stream().map(WorkerProcess::jobLog).toList());
         List<CallLog.Call> failed = calls.calls().stream().filter(c -> !c.ok()).toList();
@@ -149,21 +152,23 @@ class DatabaseRestartTest {
     }
   }
 
-  /** Reads and claims (with no wait) in a loop, so that every kind of call meets the outage. */
-  private static void probe(OverseerClient client, CallLog calls, boolean[] stop) {
-    while (!stop[0]) {
-      try {
-        calls.record("ListJobs", () -> client.listPage(ListJobsRequest.newBuilder().setQueue(QUEUE).setPageSize(5).build()));
-        calls.record("ClaimJobs", () -> client.workerStub().claimJobs(ClaimJobsRequest.newBuilder()
-            .setWorkerId("prober").addQueues("nothing-here").setMaxJobs(1).build()));
-      } catch (RuntimeException e) {
-        // recorded
-      }
-      try {
-        Thread.sleep(100); // pacing
-      } catch (InterruptedException e) {
-        return;
-      }
+  /** Reads and claims (with no wait), again and again, so that every kind of call meets the outage. */
+  private static void probe(OverseerClient client, CallLog calls) {
+    try {
+      calls.record("ListJobs", () -> client.listPage(ListJobsRequest.newBuilder().setQueue(QUEUE).setPageSize(5).build()));
+      calls.record("ClaimJobs", () -> client.workerStub().claimJobs(ClaimJobsRequest.newBuilder()
+          .setWorkerId("prober").addQueues("nothing-here").setMaxJobs(1).build()));
+    } catch (RuntimeException e) {
+      // recorded
+    }
+  }
+
+  /** A job created now, or null if the call failed. */
+  private static Job tryCreate(OverseerClient client) {
+    try {
+      return client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10).build());
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CompleteJobRequest;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,7 +55,6 @@ class DatabaseStallTest {
     Path dir = Chaos.workDir(SCENARIO);
     long started = System.nanoTime();
     CallLog calls = new CallLog();
-    List<Thread> probers = new ArrayList<>();
     Set<String> created = ConcurrentHashMap.newKeySet();
     int metricsPort = Chaos.freePort();
     try (TestDatabase db = TestDatabase.create();
@@ -60,27 +62,23 @@ class DatabaseStallTest {
         NodeProcess node = NodeProcess.start("node", viaProxy(db.url(), proxy.port()), dir,
             "--maintenance-interval=250ms", "--metrics-port=" + metricsPort);
         OverseerClient client = OverseerClient.builder().target(node.target()).deadline(DEADLINE).build()) {
-      boolean[] stop = {false};
-      probers.addAll(probers(client, calls, created, stop));
-      probers.forEach(Thread::start);
-      Thread.sleep(3_000); // baseline traffic
+      ScheduledExecutorService probers = probers(client, calls, created);
+      Poll.holdsFor(Duration.ofSeconds(3), "the node stays up (baseline traffic)", node::isAlive);
       long stallStart = System.nanoTime();
       proxy.pause();
       Chaos.log(SCENARIO, started, "proxy paused for " + stall.toSeconds() + " s");
-      Thread.sleep(stall.toMillis()); // the stall itself
+      Poll.holdsFor(stall, "the node stays up (the stall itself)", node::isAlive);
       proxy.resume();
       long resumed = System.nanoTime();
       Chaos.log(SCENARIO, started, "proxy resumed");
-      boolean recovered = Chaos.await(Duration.ofSeconds(30), 100, () -> OPS.stream().allMatch(op ->
+      boolean recovered = Poll.eventually(Duration.ofSeconds(30), Duration.ofMillis(100), () -> OPS.stream().allMatch(op ->
           calls.between(resumed, Long.MAX_VALUE).stream().anyMatch(c -> answered(c) && c.method().equals(op))));
       long recoveryMs = Chaos.millisSince(resumed);
       Chaos.log(SCENARIO, started, "every kind of call succeeded again after " + recoveryMs + " ms");
       long steady = System.nanoTime();
-      Thread.sleep(3_000); // traffic after recovery
-      stop[0] = true;
-      for (Thread t : probers) {
-        t.join(10_000);
-      }
+      Poll.holdsFor(Duration.ofSeconds(3), "the node stays up (traffic after recovery)", node::isAlive);
+      probers.shutdown();
+      assertTrue(probers.awaitTermination(30, TimeUnit.SECONDS), "the probers stopped");
       Map<String, Double> serverMax = serverMaxSeconds(metricsPort);
 
       List<CallLog.Call> all = calls.calls();
@@ -117,11 +115,12 @@ class DatabaseStallTest {
   }
 
   /**
-   * One prober per kind of call, each in a loop with the deadline: create, get, list, claim (and
-   * complete what it got), and a CompleteJob with a stale lease (LEASE_LOST while the database
-   * answers), so that every path meets the stall, completions included.
+   * One prober per kind of call, each again and again (20 ms after the last ended) with the
+   * deadline: create, get, list, claim (and complete what it got), and a CompleteJob with a stale
+   * lease (LEASE_LOST while the database answers), so that every path meets the stall, completions
+   * included. Started at once; shutting the scheduler down stops them.
    */
-  private static List<Thread> probers(OverseerClient client, CallLog calls, Set<String> created, boolean[] stop) {
+  private static ScheduledExecutorService probers(OverseerClient client, CallLog calls, Set<String> created) {
     String[] last = {null}; // the newest job created (a data race between probers is harmless)
     Runnable create = () -> {
       Job job = calls.record("CreateJob", () -> client.create(CreateJobRequest.newBuilder().setType("probe").setQueue("stall").build()));
@@ -150,26 +149,22 @@ class DatabaseStallTest {
             .setJobId(last[0]).setLeaseToken("1.stale").build()));
       }
     };
-    List<Thread> threads = new ArrayList<>();
-    for (Runnable op : List.of(create, get, list, claim, stale)) {
-      Thread t = new Thread(() -> {
-        while (!stop[0]) {
-          try {
-            op.run();
-          } catch (RuntimeException e) {
-            // recorded in the call log
-          }
-          try {
-            Thread.sleep(20); // pacing
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "prober");
+    List<Runnable> ops = List.of(create, get, list, claim, stale);
+    ScheduledExecutorService probers = Executors.newScheduledThreadPool(ops.size(), r -> {
+      Thread t = new Thread(r, "prober");
       t.setDaemon(true);
-      threads.add(t);
+      return t;
+    });
+    for (Runnable op : ops) {
+      probers.scheduleWithFixedDelay(() -> {
+        try {
+          op.run();
+        } catch (RuntimeException e) {
+          // recorded in the call log
+        }
+      }, 0, 20, TimeUnit.MILLISECONDS); // the probers' pace
     }
-    return threads;
+    return probers;
   }
 
   /** The database answered: OK, or LEASE_LOST for the stale completion. */

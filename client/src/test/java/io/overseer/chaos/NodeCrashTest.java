@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.client.OverseerClient;
 import io.overseer.client.Structs;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.Job;
+import io.overseer.v1.JobState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,21 +67,25 @@ class NodeCrashTest {
         List<Instant> kills = new ArrayList<>();
         List<Long> killNanos = new ArrayList<>();
         for (int cycle = 0; cycle < cycles; cycle++) {
-          Thread.sleep(warmup.toMillis()); // the chaos schedule's pace
+          // the chaos schedule's pace: load for a while before each kill
+          Poll.holdsFor(warmup, "the producer runs without a permanent error (before the kill)", () -> producer.failure() == null);
           // jobs that run across the kill, each followed by a watcher
+          List<String> slow = new ArrayList<>();
           for (int i = 0; i < 6; i++) {
-            Job slow = client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10)
+            Job job = client.create(CreateJobRequest.newBuilder().setType("work").setQueue(QUEUE).setMaxAttempts(10)
                 .setParams(Structs.toStruct(Map.of("sleep_ms", 2500))).build());
-            slowJobs.add(slow.getId());
-            watchers.watch(client, slow.getId());
+            slow.add(job.getId());
+            watchers.watch(client, job.getId());
           }
-          Thread.sleep(500); // let the watchers attach and the slow jobs start
+          slowJobs.addAll(slow);
+          Poll.until(Duration.ofSeconds(30), "the watchers attached and the slow jobs started",
+              () -> watchers.attached(slow) && slow.stream().allMatch(id -> client.get(id).getState() != JobState.JOB_STATE_QUEUED));
           NodeProcess victim = cycle % 2 == 0 ? a : b;
           kills.add(Instant.now());
           killNanos.add(System.nanoTime());
           victim.kill();
           Chaos.log(SCENARIO, started, "killed " + victim.target());
-          Thread.sleep(afterKill.toMillis());
+          Poll.holdsFor(afterKill, "the producer runs without a permanent error (after the kill)", () -> producer.failure() == null);
           if (cycle < cycles - 1) {
             victim.restart();
             Chaos.log(SCENARIO, started, "restarted " + victim.target());
@@ -90,7 +96,7 @@ class NodeCrashTest {
         Set<String> ids = new HashSet<>(producer.acknowledged());
         ids.addAll(slowJobs);
         Chaos.log(SCENARIO, started, ids.size() + " jobs created; waiting for the rest to finish");
-        assertTrue(Chaos.await(Duration.ofMinutes(2), 250, () -> Audit.unfinished(db.url(), QUEUE) == 0), () -> "unfinished: " + Audit.unfinished(db.url(), QUEUE));
+        Poll.value(Duration.ofMinutes(2), Duration.ofMillis(250), "every job finished (unfinished jobs)", () -> Audit.unfinished(db.url(), QUEUE), n -> n == 0);
         assertTrue(watchers.await(Duration.ofSeconds(60)), "watchers still running");
 
         Audit.Result audit = Audit.check(db.url(), ids, workers.stream().map(WorkerProcess::jobLog).toList());

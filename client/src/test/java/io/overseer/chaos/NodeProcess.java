@@ -1,5 +1,6 @@
 package io.overseer.chaos;
 
+import io.overseer.server.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ final class NodeProcess implements AutoCloseable {
     args.addAll(flags);
     List<String> cmd = Chaos.javaCommand("256m", ChaosNodeMain.class.getName(), args, true);
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean ready = Chaos.await(Duration.ofSeconds(90), 50, () -> {
+    boolean ready = Poll.eventually(Duration.ofSeconds(90), Duration.ofMillis(50), () -> {
       try {
         return !process.isAlive() || Files.readString(log).contains("overseer listening on");
       } catch (IOException e) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.Job;
@@ -21,6 +22,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -53,8 +56,12 @@ class PoisonJobTest {
     long started = System.nanoTime();
     List<WorkerProcess> all = new CopyOnWriteArrayList<>();
     AtomicInteger restarts = new AtomicInteger();
-    boolean[] supervising = {true};
-    Thread supervisor = null;
+    // a supervisor: every 100 ms, a new worker process in each slot whose process died
+    ScheduledExecutorService supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "supervisor");
+      t.setDaemon(true);
+      return t;
+    });
     try (TestDatabase db = TestDatabase.create();
         NodeProcess node = NodeProcess.start("node", db.url(), dir, "--maintenance-interval=250ms");
         OverseerClient client = OverseerClient.builder().target(node.target()).deadline(Duration.ofSeconds(10)).build();
@@ -69,35 +76,26 @@ class PoisonJobTest {
       for (WorkerProcess w : slots) {
         assertTrue(w.awaitReady(Duration.ofSeconds(90)), () -> "worker did not start: " + w.workerId());
       }
-      supervisor = new Thread(() -> {
-        while (supervising[0] && restarts.get() < MAX_RESTARTS) {
-          for (int i = 0; i < slots.length; i++) {
-            if (!slots[i].isAlive()) {
-              try {
-                slots[i] = WorkerProcess.start("w" + i + "-g" + restarts.incrementAndGet(), dir, options);
-                all.add(slots[i]);
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
+      supervisor.scheduleWithFixedDelay(() -> {
+        for (int i = 0; i < slots.length && restarts.get() < MAX_RESTARTS; i++) {
+          if (!slots[i].isAlive()) {
+            try {
+              slots[i] = WorkerProcess.start("w" + i + "-g" + restarts.incrementAndGet(), dir, options);
+              all.add(slots[i]);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
           }
-          try {
-            Thread.sleep(100); // the supervisor's polling pace
-          } catch (InterruptedException e) {
-            return;
-          }
         }
-      }, "supervisor");
-      supervisor.setDaemon(true);
-      supervisor.start();
+      }, 0, 100, TimeUnit.MILLISECONDS); // the supervisor's polling pace
       Chaos.log(SCENARIO, started, "node and " + workerCount + " workers up");
       producer.startPaced("work", perTick, Duration.ofMillis(100));
-      Thread.sleep(3_000); // warm-up
+      Poll.holdsFor(Duration.ofSeconds(3), "the producer runs without a permanent error (warm-up)", () -> producer.failure() == null);
       // the baseline starts once the workers keep up (no backlog from their warm-up left)
-      assertTrue(Chaos.await(Duration.ofSeconds(60), 100, () -> Audit.unfinished(db.url(), QUEUE) <= 5L * perTick),
-          "the workers never kept up with the offered load");
+      Poll.until(Duration.ofSeconds(60), Duration.ofMillis(100), "the workers kept up with the offered load",
+          () -> Audit.unfinished(db.url(), QUEUE) <= 5L * perTick);
       Instant baselineFrom = Instant.now();
-      Thread.sleep(baseline.toMillis()); // the baseline window
+      Poll.holdsFor(baseline, "the producer runs without a permanent error (the baseline window)", () -> producer.failure() == null);
       Instant poisonedAt = Instant.now();
       List<String> poison = new ArrayList<>();
       for (int i = 0; i < poisonCount; i++) {
@@ -105,17 +103,17 @@ class PoisonJobTest {
             .setMaxAttempts(maxAttempts).build()).getId());
       }
       Chaos.log(SCENARIO, started, poisonCount + " poison job(s) created");
-      assertTrue(Chaos.await(Duration.ofSeconds(maxAttempts * (LEASE_MS / 1000 + 10)), 100,
-          () -> poison.stream().allMatch(id -> JobState.JOB_STATE_FAILED == client.get(id).getState())),
-          "the poison job did not end FAILED");
+      Poll.until(Duration.ofSeconds(maxAttempts * (LEASE_MS / 1000 + 10)), Duration.ofMillis(100), "the poison job ended FAILED",
+          () -> poison.stream().allMatch(id -> JobState.JOB_STATE_FAILED == client.get(id).getState()));
       Instant poisonEnded = poison.stream().map(id -> ts(client.get(id).getFinishTime())).max(Instant::compareTo).orElseThrow();
       Chaos.log(SCENARIO, started, "poison job(s) FAILED; " + restarts.get() + " worker processes restarted");
-      Thread.sleep(2_000); // ordinary traffic after the poison phase
+      Poll.holdsFor(Duration.ofSeconds(2), "the producer runs without a permanent error (ordinary traffic after the poison phase)",
+          () -> producer.failure() == null);
       producer.stop();
       assertNull(producer.failure(), "the producer hit a permanent error");
-      assertTrue(Chaos.await(Duration.ofMinutes(2), 250, () -> Audit.unfinished(db.url(), QUEUE) == 0), () -> "unfinished: " + Audit.unfinished(db.url(), QUEUE));
-      supervising[0] = false;
-      supervisor.join(10_000);
+      Poll.value(Duration.ofMinutes(2), Duration.ofMillis(250), "every job finished (unfinished jobs)", () -> Audit.unfinished(db.url(), QUEUE), n -> n == 0);
+      supervisor.shutdown();
+      assertTrue(supervisor.awaitTermination(10, TimeUnit.SECONDS), "the supervisor stopped");
 
       Set<String> ids = new HashSet<>(producer.acknowledged());
       Audit.Result audit = Audit.check(db.url(), ids, all.stream().map(WorkerProcess::jobLog).toList());
@@ -157,10 +155,8 @@ class PoisonJobTest {
       assertTrue(restarts.get() >= maxAttempts * poisonCount, "every poison attempt took a worker down: " + restarts.get());
       assertTrue(drop < 0.10, "the other jobs' throughput dropped by " + Math.round(drop * 100) + "%");
     } finally {
-      supervising[0] = false;
-      if (supervisor != null) {
-        supervisor.join(10_000);
-      }
+      supervisor.shutdown();
+      supervisor.awaitTermination(10, TimeUnit.SECONDS);
       for (WorkerProcess w : all) {
         w.close();
       }

@@ -5,10 +5,14 @@ import io.overseer.client.OverseerClient;
 import io.overseer.v1.JobEvent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows jobs with {@link OverseerClient#watch(String, long, java.util.function.Consumer)} (which
@@ -19,8 +23,11 @@ final class Watchers {
   private final List<Thread> threads = new ArrayList<>();
   private final List<String> problems = new CopyOnWriteArrayList<>();
   private final AtomicInteger finished = new AtomicInteger();
+  private final Map<String, AtomicLong> lastSequence = new ConcurrentHashMap<>();
 
   void watch(OverseerClient client, String jobId) {
+    AtomicLong seen = new AtomicLong();
+    lastSequence.put(jobId, seen);
     Thread t = new Thread(() -> {
       long[] last = {0};
       try {
@@ -29,6 +36,7 @@ final class Watchers {
             problems.add(jobId + ": event " + e.getSequence() + " after " + last[0]);
           }
           last[0] = e.getSequence();
+          seen.set(e.getSequence());
         });
         if (end == null || !JobStates.isTerminal(end.getState())) {
           problems.add(jobId + ": the watch ended without a terminal event");
@@ -57,6 +65,11 @@ final class Watchers {
       }
     }
     return true;
+  }
+
+  /** Whether the watch of every one of {@code jobIds} is attached: it received an event (the replayed creation at least). */
+  boolean attached(Collection<String> jobIds) {
+    return jobIds.stream().allMatch(id -> lastSequence.containsKey(id) && lastSequence.get(id).get() >= 1);
   }
 
   int count() {

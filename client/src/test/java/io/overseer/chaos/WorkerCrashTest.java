@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,9 +44,11 @@ class WorkerCrashTest {
     try (TestDatabase db = TestDatabase.create();
         NodeProcess node = NodeProcess.start("node", db.url(), dir, "--maintenance-interval=250ms");
         OverseerClient client = OverseerClient.builder().target(node.target()).deadline(Duration.ofSeconds(20)).build()) {
-      Producer producer = new Producer(client, QUEUE, "crash", 100, new CallLog());
       Chaos.log("worker-crash", started, "node up");
-      List<String> ids = producer.create("work", jobCount, Duration.ofSeconds(60));
+      List<String> ids;
+      try (Producer producer = new Producer(client, QUEUE, "crash", 100, new CallLog())) {
+        ids = producer.create("work", jobCount, Duration.ofSeconds(60));
+      }
       Chaos.log("worker-crash", started, jobCount + " jobs created");
       String[] options = {"target=" + node.target(), "queue=" + QUEUE, "concurrency=" + concurrency,
           "lease-ms=" + LEASE_MS, "work-ms=" + workMs, "claim-wait-ms=2000"};
@@ -61,8 +64,11 @@ class WorkerCrashTest {
       Chaos.log("worker-crash", started, workerCount + " workers up");
       int kills = 0;
       long chaosEnd = System.nanoTime() + Chaos.pick(Duration.ofSeconds(90), Duration.ofMinutes(5)).toNanos();
-      while (kills < maxKills && Audit.unfinished(db.url(), QUEUE) > 0 && System.nanoTime() < chaosEnd) {
-        Thread.sleep(killEvery.toMillis()); // the chaos schedule's pace
+      while (kills < maxKills && System.nanoTime() < chaosEnd) {
+        // the chaos schedule's pace: a kill every killEvery, as long as jobs are left to finish
+        if (Poll.eventually(killEvery, Duration.ofMillis(250), () -> Audit.unfinished(db.url(), QUEUE) == 0)) {
+          break;
+        }
         int slot = kills % workerCount;
         WorkerProcess victim = slots[slot];
         killedAt.put(victim.workerId(), Instant.now());
@@ -72,8 +78,8 @@ class WorkerCrashTest {
         slots[slot] = WorkerProcess.start("w" + slot + "-g" + kills, dir, options);
         all.add(slots[slot]);
       }
-      assertTrue(Chaos.await(Duration.ofMinutes(Chaos.pick(2, 4)), 250, () -> Audit.unfinished(db.url(), QUEUE) == 0),
-          () -> "jobs still unfinished: " + Audit.unfinished(db.url(), QUEUE));
+      Poll.value(Duration.ofMinutes(Chaos.pick(2, 4)), Duration.ofMillis(250), "every job finished (jobs still unfinished)",
+          () -> Audit.unfinished(db.url(), QUEUE), n -> n == 0);
 
       Chaos.log("worker-crash", started, "all jobs finished");
       Audit.Result audit = Audit.check(db.url(), ids, all.stream().map(WorkerProcess::jobLog).toList());

@@ -1,5 +1,6 @@
 package io.overseer.chaos;
 
+import io.overseer.server.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class WorkerProcess implements AutoCloseable {
 
   /** Waits until the worker printed its ready line; false if it died or took too long. */
   boolean awaitReady(Duration timeout) throws InterruptedException {
-    return Chaos.await(timeout, 50, () -> {
+    return Poll.eventually(timeout, Duration.ofMillis(50), () -> {
       try {
         return !process.isAlive() || (Files.exists(out) && Files.readString(out).contains("ready "));
       } catch (IOException e) {
