@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.overseer.client.OverseerClient;
 import io.overseer.client.OverseerException;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.CreateJobRequest;
@@ -171,14 +172,14 @@ class AmbiguousCreateTest {
         if (e.code() != Status.Code.DEADLINE_EXCEEDED) {
           return "the first attempt failed with " + e.code() + " instead of passing its deadline";
         }
-        if (!ChaosRun.pollUntil(COMMIT_WAIT, Duration.ofMillis(5), () -> jobIds(sql, key).size() > 0)) {
+        if (!Poll.eventually(COMMIT_WAIT, Duration.ofMillis(5), () -> jobIds(sql, key).size() > 0)) {
           return "the server never committed the first attempt";
         }
         proxy.cut();
       } else {
         CompletableFuture<Job> first = CompletableFuture.supplyAsync(() -> patient.create(request));
         if (loss == Loss.RESET_AFTER_COMMIT) {
-          if (!ChaosRun.pollUntil(COMMIT_WAIT, Duration.ofMillis(2), () -> jobIds(sql, key).size() > 0)) {
+          if (!Poll.eventually(COMMIT_WAIT, Duration.ofMillis(2), () -> jobIds(sql, key).size() > 0)) {
             return "the server never committed the first attempt";
           }
           proxy.cut();
@@ -203,19 +204,29 @@ class AmbiguousCreateTest {
 
     /** Retries the identical request until the server answers; only transient failures are retried. */
     Job retry(CreateJobRequest request) {
-      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (true) {
+      Job[] job = {null};
+      OverseerException[] last = {null};
+      // a client's back-off between tries: Poll's pause, up to 20 ms
+      boolean answered = Poll.eventually(Duration.ofSeconds(30), Duration.ofMillis(20), () -> {
+        if (last[0] != null) {
+          retriesNeeded.incrementAndGet();
+        }
         try {
-          return patient.create(request);
+          job[0] = patient.create(request);
+          return true;
         } catch (OverseerException e) {
           boolean transientFailure = e.code() == Status.Code.UNAVAILABLE || e.code() == Status.Code.ABORTED;
-          if (!transientFailure || System.nanoTime() > end) {
+          if (!transientFailure) {
             throw e;
           }
-          retriesNeeded.incrementAndGet();
-          ChaosRun.backOff(Duration.ofMillis(20));
+          last[0] = e;
+          return false;
         }
+      });
+      if (!answered) {
+        throw last[0];
       }
+      return job[0];
     }
 
     String check(Connection sql, CreateJobRequest request, Job job) {

@@ -8,12 +8,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
 
 /**
  * What the reliability scenarios of this package share: the run size (fast by default, long with
  * {@code -Doverseer.chaos.long=true}, which the {@code chaos} Maven profile sets), the seed (printed;
- * {@code -Doverseer.chaos.seed=N} replays it), polling with a deadline, and the one result row each
+ * {@code -Doverseer.chaos.seed=N} replays it), and the one result row each
  * scenario prints and writes to {@code target/reliability/<scenario>.json}.
  */
 final class ChaosRun {
@@ -38,28 +37,6 @@ final class ChaosRun {
     long seed = given == null || given.isBlank() ? ThreadLocalRandom.current().nextLong() : Long.parseLong(given.strip());
     System.out.printf("[%s] seed %d (replay: -D%s=%d), %s run%n", scenario, seed, SEED_PROPERTY, seed, isLong() ? "long" : "fast");
     return seed;
-  }
-
-  /**
-   * Polls {@code condition} until it holds or {@code timeout} passes; returns whether it held. The
-   * pause between polls only paces the polling: the condition is what the caller waits for.
-   */
-  static boolean pollUntil(Duration timeout, Duration every, BooleanSupplier condition) {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      if (System.nanoTime() > end) {
-        return false;
-      }
-      try {
-        Thread.sleep(Math.max(1, every.toMillis()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
   }
 
   /**
@@ -109,15 +86,6 @@ final class ChaosRun {
       return old;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null; // another logging backend: its output stays as it is
-    }
-  }
-
-  /** A client's back-off before it tries a failed call again (pacing, not synchronisation). */
-  static void backOff(Duration pause) {
-    try {
-      Thread.sleep(pause.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.JobState;
@@ -130,7 +131,7 @@ class ModelBasedTest {
    * lease's expiry ends them). Returns the jobs still not terminal after the deadline: lost.
    */
   private static long drain(ModelWorld w, ModelSteps s) {
-    boolean done = ChaosRun.pollUntil(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+    boolean done = Poll.eventually(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
       boolean all = true;
       for (JobModel j : w.jobs) {
         j.lock.lock();

@@ -1,6 +1,7 @@
 package io.overseer.chaos.model;
 
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.v1.HeartbeatRequest;
 import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
@@ -286,14 +287,14 @@ final class ModelClient extends ModelSteps {
     }
     ModelWorld.Row row = w.row(sql, j.id);
     Instant expiry = row.leaseExpiresAt();
-    if (!ChaosRun.pollUntil(Duration.ofSeconds(10), Duration.ofMillis(20), () -> Instant.now().isAfter(l.expiredBy.plusMillis(30)))) {
+    if (!Poll.eventually(Duration.ofSeconds(10), Duration.ofMillis(20), () -> Instant.now().isAfter(l.expiredBy.plusMillis(30)))) {
       w.violation("job " + j.id + ": the test's clock stood still");
     }
     if (!j.certainlyDead(l)) {
       w.violation("job " + j.id + ": the model does not see an expired lease as dead");
     }
     probe(j, l, " after expiry");
-    boolean recovered = ChaosRun.pollUntil(Duration.ofSeconds(15), Duration.ofMillis(25), () -> {
+    boolean recovered = Poll.eventually(Duration.ofSeconds(15), Duration.ofMillis(25), () -> {
       w.observe(client, j);
       return j.endedAttempts >= l.attempt;
     });

@@ -3,6 +3,7 @@ package io.overseer.chaos.model;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.overseer.client.OverseerClient;
+import io.overseer.server.testing.Poll;
 import io.overseer.v1.AddAssetRequest;
 import io.overseer.v1.Asset;
 import io.overseer.v1.ClaimJobsRequest;
@@ -131,7 +132,7 @@ class ModelSteps {
     int attempt = lease.getJob().getAttempt();
     w.claimed(id, attempt, res.returned());
     JobModel[] found = new JobModel[1];
-    if (!ChaosRun.pollUntil(Duration.ofSeconds(10), Duration.ofMillis(1), () -> (found[0] = w.find(id)) != null)) {
+    if (!Poll.eventually(Duration.ofSeconds(10), Duration.ofMillis(1), () -> (found[0] = w.find(id)) != null)) {
       w.violation("job " + id + " was claimed but never created by the test");
       return;
     }
