@@ -9,6 +9,7 @@ import io.overseer.client.OverseerException;
 import io.overseer.client.worker.JobResult;
 import io.overseer.client.worker.NonRetryableException;
 import io.overseer.client.worker.Worker;
+import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.CreateJobRequest;
@@ -90,6 +91,7 @@ class RealServerTest {
   @Test
   void cancellationReachesTheHandler() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch sawCancel = new CountDownLatch(1);
     try (OverseerClient client = OverseerClient.builder().target(node.target()).build();
         Worker worker =
             Worker.builder()
@@ -99,16 +101,18 @@ class RealServerTest {
                 .heartbeatInterval(Duration.ofMillis(200))
                 .handler("slow", ctx -> {
                   started.countDown();
-                  while (true) {
-                    ctx.checkCancelled();
-                    Thread.sleep(50);
-                  }
+                  // runs until the cancellation reaches it (the worker also interrupts this thread)
+                  Poll.until(Duration.ofSeconds(30), "the handler saw the cancellation", ctx::isCancelled);
+                  sawCancel.countDown();
+                  ctx.checkCancelled();
+                  throw new AssertionError("checkCancelled() did not throw once isCancelled()");
                 })
                 .build()
                 .start()) {
       Job job = client.create(CreateJobRequest.newBuilder().setType("slow").setQueue("cancel").build());
       assertTrue(started.await(20, TimeUnit.SECONDS));
       client.cancel(job.getId(), "changed my mind");
+      assertTrue(sawCancel.await(20, TimeUnit.SECONDS), "the cancellation reached the handler");
       JobEvent end = client.watch(job.getId(), 0, e -> { });
       assertEquals(JobState.JOB_STATE_CANCELLED, end.getState());
       assertEquals(1, client.get(job.getId()).getAttempt(), "a cancelled job is never retried");
