@@ -108,15 +108,7 @@ class ZombieWorkerTest {
     if (!claimed.equals("claimed " + job.getId())) {
       return new Run(false, true, false, 0, "raw zombie claimed " + claimed + " instead of " + job.getId());
     }
-    long stoppedAt = System.nanoTime();
-    zombie.stop();
-    long recovery;
-    try {
-      recovery = takeOver(client, job, index, stoppedAt);
-      zombie.send("complete " + job.getId());
-    } finally {
-      zombie.resume();
-    }
+    long recovery = stopAndTakeOver(client, zombie, job, index);
     String result = zombie.await(l -> l.startsWith("result " + job.getId()), Duration.ofSeconds(30));
     String[] f = result.split(" ");
     boolean refused = f[2].equals(LOST) && f[3].equals(LOST);
@@ -128,19 +120,27 @@ class ZombieWorkerTest {
   private static Run runtimeRun(OverseerClient client, ZombieProcess zombie, int index) throws Exception {
     Job job = create(client, "zw-" + index);
     zombie.await(l -> l.startsWith("started " + job.getId()), Duration.ofSeconds(30));
-    long stoppedAt = System.nanoTime();
-    zombie.stop();
-    long recovery;
-    try {
-      recovery = takeOver(client, job, index, stoppedAt);
-      zombie.send("complete " + job.getId());
-    } finally {
-      zombie.resume();
-    }
+    long recovery = stopAndTakeOver(client, zombie, job, index);
     String outcome = zombie.await(l -> l.startsWith("outcome " + job.getId()), Duration.ofSeconds(30));
     boolean refused = outcome.endsWith(" LEASE_LOST");
     return verdict(client, job, refused, outcome.endsWith(" COMPLETED") ? "the zombie completed the job" : "",
         recovery, "runtime: " + outcome);
+  }
+
+  /**
+   * Freezes the zombie (SIGSTOP), lets the second worker take the job over, and tells the zombie to
+   * complete it, continued (SIGCONT) whatever happened; ms from the stop to the takeover.
+   */
+  private static long stopAndTakeOver(OverseerClient client, ZombieProcess zombie, Job job, int index) throws Exception {
+    long stoppedAt = System.nanoTime();
+    zombie.stop();
+    try {
+      long recovery = takeOver(client, job, index, stoppedAt);
+      zombie.send("complete " + job.getId());
+      return recovery;
+    } finally {
+      zombie.resume();
+    }
   }
 
   /** The second worker claims the job once the server re-queued it and completes it; ms since the stop. */
