@@ -56,13 +56,8 @@ class DatabaseRestartTest {
       try (NodeProcess node = NodeProcess.start("node", url, dir, "--maintenance-interval=250ms");
           OverseerClient client = OverseerClient.builder().target(node.target()).deadline(Duration.ofSeconds(10)).build();
           Producer producer = new Producer(client, QUEUE, "dbr", 10, calls)) {
-        for (int i = 0; i < workerCount; i++) {
-          workers.add(WorkerProcess.start("w" + i, dir, "target=" + node.target(), "queue=" + QUEUE, "concurrency=4",
-              "lease-ms=5000", "work-ms=20-80", "claim-wait-ms=5000"));
-        }
-        for (WorkerProcess w : workers) {
-          assertTrue(w.awaitReady(Duration.ofSeconds(90)), () -> "worker did not start: " + w.workerId());
-        }
+        WorkerProcess.startReady(workers, workerCount, "", dir, "target=" + node.target(), "queue=" + QUEUE, "concurrency=4",
+            "lease-ms=5000", "work-ms=20-80", "claim-wait-ms=5000");
         Chaos.log(SCENARIO, started, "node and " + workerCount + " workers up");
         producer.startPaced("work", perTick, Duration.ofMillis(100));
         ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -53,13 +53,8 @@ class NodeCrashTest {
       String targets = a.target() + "," + b.target();
       try (OverseerClient client = OverseerClient.builder().target(targets).deadline(Duration.ofSeconds(10)).build();
           Producer producer = new Producer(client, QUEUE, "nodes", 10, calls)) {
-        for (int i = 0; i < workerCount; i++) {
-          workers.add(WorkerProcess.start("w" + i, dir, "target=" + targets, "queue=" + QUEUE, "concurrency=4",
-              "lease-ms=3000", "work-ms=20-80", "claim-wait-ms=5000"));
-        }
-        for (WorkerProcess w : workers) {
-          assertTrue(w.awaitReady(Duration.ofSeconds(90)), () -> "worker did not start: " + w.workerId());
-        }
+        WorkerProcess.startReady(workers, workerCount, "", dir, "target=" + targets, "queue=" + QUEUE, "concurrency=4",
+            "lease-ms=3000", "work-ms=20-80", "claim-wait-ms=5000");
         Chaos.log(SCENARIO, started, "2 nodes and " + workerCount + " workers up");
         producer.startPaced("work", perTick, Duration.ofMillis(100));
         Watchers watchers = new Watchers();

@@ -68,14 +68,7 @@ class PoisonJobTest {
         Producer producer = new Producer(client, QUEUE, "poison", 10, new CallLog())) {
       String[] options = {"target=" + node.target(), "queue=" + QUEUE, "concurrency=2", "lease-ms=" + LEASE_MS,
           "work-ms=20-60", "claim-wait-ms=5000"};
-      WorkerProcess[] slots = new WorkerProcess[workerCount];
-      for (int i = 0; i < workerCount; i++) {
-        slots[i] = WorkerProcess.start("w" + i + "-g0", dir, options);
-        all.add(slots[i]);
-      }
-      for (WorkerProcess w : slots) {
-        assertTrue(w.awaitReady(Duration.ofSeconds(90)), () -> "worker did not start: " + w.workerId());
-      }
+      WorkerProcess[] slots = WorkerProcess.startReady(all, workerCount, "-g0", dir, options);
       supervisor.scheduleWithFixedDelay(() -> {
         for (int i = 0; i < slots.length && restarts.get() < MAX_RESTARTS; i++) {
           if (!slots[i].isAlive()) {

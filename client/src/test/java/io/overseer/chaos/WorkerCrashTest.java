@@ -52,14 +52,7 @@ class WorkerCrashTest {
       Chaos.log("worker-crash", started, jobCount + " jobs created");
       String[] options = {"target=" + node.target(), "queue=" + QUEUE, "concurrency=" + concurrency,
           "lease-ms=" + LEASE_MS, "work-ms=" + workMs, "claim-wait-ms=2000"};
-      WorkerProcess[] slots = new WorkerProcess[workerCount];
-      for (int i = 0; i < workerCount; i++) {
-        slots[i] = WorkerProcess.start("w" + i + "-g0", dir, options);
-        all.add(slots[i]);
-      }
-      for (WorkerProcess w : slots) {
-        assertTrue(w.awaitReady(Duration.ofSeconds(90)), () -> "worker did not start: " + output(w));
-      }
+      WorkerProcess[] slots = WorkerProcess.startReady(all, workerCount, "-g0", dir, options);
 
       Chaos.log("worker-crash", started, workerCount + " workers up");
       int kills = 0;
@@ -115,15 +108,6 @@ class WorkerCrashTest {
       for (WorkerProcess w : all) {
         w.close();
       }
-    }
-  }
-
-
-  private static String output(WorkerProcess w) {
-    try {
-      return w.output();
-    } catch (java.io.IOException e) {
-      return e.toString();
     }
   }
 }

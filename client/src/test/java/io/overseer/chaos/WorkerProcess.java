@@ -39,6 +39,26 @@ final class WorkerProcess implements AutoCloseable {
     return new WorkerProcess(workerId, p, log, out);
   }
 
+  /**
+   * Starts {@code count} workers, {@code w0<suffix>}, {@code w1<suffix>}…, with the same options,
+   * adding each to {@code into} as it starts (so that the caller's cleanup closes every one), and
+   * waits until all are ready; fails the test, with the worker's output, if one is not within 90 s.
+   */
+  static WorkerProcess[] startReady(List<WorkerProcess> into, int count, String suffix, Path dir, String... options)
+      throws IOException, InterruptedException {
+    WorkerProcess[] started = new WorkerProcess[count];
+    for (int i = 0; i < count; i++) {
+      started[i] = start("w" + i + suffix, dir, options);
+      into.add(started[i]);
+    }
+    for (WorkerProcess w : started) {
+      if (!w.awaitReady(Duration.ofSeconds(90))) {
+        throw new AssertionError("worker " + w.workerId() + " did not start: " + w.output());
+      }
+    }
+    return started;
+  }
+
   String workerId() {
     return workerId;
   }
