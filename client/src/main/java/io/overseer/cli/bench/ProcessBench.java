@@ -50,7 +50,7 @@ final class ProcessBench extends Scenario {
       description = "Jobs of an untimed round first, at the largest --in-flight, so that this"
           + " JVM's JIT compiles the worker path before the timed rounds; 0: none"
           + " [${DEFAULT-VALUE}].")
-  int warmup;
+  int warmupJobs;
 
   @Option(names = "--batch", paramLabel = "B", defaultValue = "1000",
       description = "Jobs per BatchCreateJobs call when queueing (untimed) [${DEFAULT-VALUE}].")
@@ -80,7 +80,7 @@ final class ProcessBench extends Scenario {
     if (workers < 0) {
       throw new UsageException("--workers must be 0 (auto) or more");
     }
-    if (warmup < 0) {
+    if (warmupJobs < 0) {
       throw new UsageException("--warmup-jobs must be 0 (none) or more");
     }
     if (batch < 1 || batch > 1000) {
@@ -97,13 +97,13 @@ final class ProcessBench extends Scenario {
     report.settings.put("jobs", jobs);
     report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
     report.settings.put("workers", workers == 0 ? "auto (in-flight/8)" : workers);
-    report.settings.put("warmup_jobs", warmup);
+    report.settings.put("warmup_jobs", warmupJobs);
     report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
-    if (warmup > 0) {
+    if (warmupJobs > 0) {
       int j = inFlight.stream().max(Integer::compare).orElseThrow();
-      progress("warming up: " + warmup + " jobs, " + j + " in flight (untimed)");
+      progress("warming up: " + warmupJobs + " jobs, " + j + " in flight (untimed)");
       BenchReport discarded = new BenchReport(name(), "warm-up");
-      round(client, metrics, discarded, j, warmup);
+      round(client, metrics, discarded, j, warmupJobs);
       report.errors += discarded.errors; // a failure while warming up still counts
       discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
     }
@@ -118,12 +118,12 @@ final class ProcessBench extends Scenario {
   }
 
   private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
-      BenchReport report, int j, int jobs) throws Exception {
+      BenchReport report, int j, int count) throws Exception {
     int w = workers(j);
-    progress("queueing " + jobs + " jobs (BatchCreateJobs of " + batch + ")");
+    progress("queueing " + count + " jobs (BatchCreateJobs of " + batch + ")");
     long enqueueStart = System.nanoTime();
-    Set<String> ids = ConcurrentHashMap.newKeySet(jobs * 2);
-    ids.addAll(enqueue(client, jobs, batch));
+    Set<String> ids = ConcurrentHashMap.newKeySet(count * 2);
+    ids.addAll(enqueue(client, count, batch));
     double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
 
     progress("processing with " + w + " worker(s), " + j + " in flight");
@@ -162,7 +162,7 @@ final class ProcessBench extends Scenario {
     ServerMetrics.Window window = metrics.begin();
     try (WorkerPool pool =
         new WorkerPool(this::connect, w, j, queue, type, handler, listener).start()) {
-      await("processing", finished::get, jobs);
+      await("processing", finished::get, count);
       phase.server = window.end();
     }
     phase.jobs = completed.get();
@@ -171,7 +171,7 @@ final class ProcessBench extends Scenario {
     phase.extra.put("workers", w);
     phase.extra.put("in_flight", j);
     phase.extra.put("in_flight_per_worker", WorkerPool.split(j, w)[0]);
-    phase.extra.put("queueing_jobs_per_second", jobs / enqueueSeconds);
+    phase.extra.put("queueing_jobs_per_second", count / enqueueSeconds);
     errors.into(report, "job(s)");
     return phase;
   }

@@ -42,7 +42,7 @@ class BenchCliTest {
     assertEquals(List.of(8, 32), process.inFlight);
     assertEquals(1, process.workers(8));
     assertEquals(4, process.workers(32));
-    assertEquals(5000, process.warmup);
+    assertEquals(5000, process.warmupJobs);
     assertEquals("bench", process.type);
 
     LatencyBench latency = (LatencyBench) OverseerCli.commandLine()
