@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -272,9 +273,9 @@ public final class LeaseRepository {
     String[] results = new String[n];
     String[] errors = new String[n];
     String[] actors = new String[n];
-    String[] live = new String[n];
+    String[] live = new String[n]; // one value for every row, passed per row: see COMPLETE_ALL
+    Arrays.fill(live, State.RUNNING.name());
     for (int k = 0; k < n; k++) {
-      live[k] = State.RUNNING.name();
       Completion x = sorted.get(k);
       ids[k] = x.id();
       tokens[k] = x.leaseToken();
