@@ -195,8 +195,14 @@ public final class Signals implements AutoCloseable {
       payloads.add(events.toString());
     }
     boolean anyJobs = jobs;
-    database.autocommit(
+    // a notification is a hint (receivers re-read the database; a listener that reconnects
+    // re-reads everything), so its transaction need not wait for its WAL flush: NOTIFY assigns
+    // a transaction id, and without this every send was one more synchronous commit
+    database.transaction(
         c -> {
+          try (PreparedStatement off = c.prepareStatement("SET LOCAL synchronous_commit = off")) {
+            off.execute();
+          }
           try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
             if (anyJobs) {
               ps.setString(1, JOBS_CHANNEL);
