@@ -144,6 +144,18 @@ public final class ErrorMapper {
     return status;
   }
 
+  /** The error as a {@code google.rpc.Status} with its details, for a result inside a response. */
+  public static com.google.rpc.Status details(Throwable t) {
+    StatusRuntimeException e = toStatus(t);
+    com.google.rpc.Status s = StatusProto.fromThrowable(e);
+    return s != null
+        ? s
+        : com.google.rpc.Status.newBuilder()
+            .setCode(e.getStatus().getCode().value())
+            .setMessage(e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription())
+            .build();
+  }
+
   /** For code paths that report an error status directly (e.g. a stream ended at shutdown). */
   public static Status statusOf(Throwable t) {
     return toStatus(t).getStatus();

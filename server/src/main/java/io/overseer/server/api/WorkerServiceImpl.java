@@ -5,15 +5,20 @@ import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.ClaimOperations.ClaimRequest;
+import io.overseer.server.core.GroupCommit;
 import io.overseer.server.core.WorkerOperations;
+import io.overseer.server.core.WorkerOperations.CompleteCall;
 import io.overseer.server.domain.Asset;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.AddAssetRequest;
+import io.overseer.v1.BatchCompleteJobsRequest;
+import io.overseer.v1.BatchCompleteJobsResponse;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.ClaimJobsResponse;
 import io.overseer.v1.CompleteJobRequest;
+import io.overseer.v1.CompleteJobResult;
 import io.overseer.v1.FailJobRequest;
 import io.overseer.v1.HeartbeatRequest;
 import io.overseer.v1.HeartbeatResponse;
@@ -116,14 +121,58 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
 
   @Override
   public void completeJob(CompleteJobRequest request, StreamObserver<io.overseer.v1.Job> out) {
-    RequestValidator v = new RequestValidator(limits);
-    UUID id = v.id("job_id", request.getJobId());
-    String token = v.required("lease_token", request.getLeaseToken(), 256);
-    String result = request.hasResult() ? v.json("result", request.getResult()) : "{}";
-    String error = v.text("error_message", request.getErrorMessage(), RequestValidator.MAX_ERROR_MESSAGE);
-    v.check();
+    CompleteCall call = completeCall("", request);
     Principal p = CallerIdentity.current();
-    JobServiceImpl.reply(out, ProtoMapper.job(workers.complete(p, id, token, result, request.getPartial(), error)));
+    JobServiceImpl.reply(
+        out, ProtoMapper.job(workers.complete(p, call.id(), call.token(), call.resultJson(), call.partial(), call.error())));
+  }
+
+  /**
+   * Each request is validated and applied on its own: a bad or refused one gets its error in its
+   * result (with the details CompleteJob would have sent) and the others go ahead.
+   */
+  @Override
+  public void batchCompleteJobs(BatchCompleteJobsRequest request, StreamObserver<BatchCompleteJobsResponse> out) {
+    RequestValidator v = new RequestValidator(limits);
+    int n = request.getRequestsCount();
+    if (n == 0) {
+      v.fail("requests", "at least one request is required");
+    }
+    if (n > JobServiceImpl.MAX_BATCH) {
+      v.fail("requests", "at most " + JobServiceImpl.MAX_BATCH + " requests per batch, got " + n);
+    }
+    v.check();
+    CompleteJobResult[] results = new CompleteJobResult[n];
+    List<CompleteCall> valid = new ArrayList<>(n);
+    List<Integer> positions = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      try {
+        valid.add(completeCall("requests[" + i + "].", request.getRequests(i)));
+        positions.add(i);
+      } catch (RuntimeException e) {
+        results[i] = CompleteJobResult.newBuilder().setError(ErrorMapper.details(e)).build();
+      }
+    }
+    List<GroupCommit.Outcome<Job>> done =
+        valid.isEmpty() ? List.of() : workers.completeAll(CallerIdentity.current(), valid);
+    for (int k = 0; k < done.size(); k++) {
+      GroupCommit.Outcome<Job> o = done.get(k);
+      results[positions.get(k)] =
+          o.error() == null
+              ? CompleteJobResult.newBuilder().setJob(ProtoMapper.job(o.value())).build()
+              : CompleteJobResult.newBuilder().setError(ErrorMapper.details(o.error())).build();
+    }
+    JobServiceImpl.reply(out, BatchCompleteJobsResponse.newBuilder().addAllResults(List.of(results)).build());
+  }
+
+  private CompleteCall completeCall(String prefix, CompleteJobRequest request) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id(prefix + "job_id", request.getJobId());
+    String token = v.required(prefix + "lease_token", request.getLeaseToken(), 256);
+    String result = request.hasResult() ? v.json(prefix + "result", request.getResult()) : "{}";
+    String error = v.text(prefix + "error_message", request.getErrorMessage(), RequestValidator.MAX_ERROR_MESSAGE);
+    v.check();
+    return new CompleteCall(id, token, result, request.getPartial(), error);
   }
 
   @Override

@@ -64,20 +64,57 @@ public final class GroupCommit<T, R> implements AutoCloseable {
    * lost (an idempotency key makes the repeat safe).
    */
   public R submit(T item) {
-    Pending<T, R> p = new Pending<>(item, new CompletableFuture<>());
-    queue.add(p);
+    return submitAll(List.of(item)).get(0).get();
+  }
+
+  /** One item's result, or the exception its caller gets. */
+  public record Outcome<R>(R value, RuntimeException error) {
+    /** The value, or throws the error. */
+    public R get() {
+      if (error != null) {
+        throw error;
+      }
+      return value;
+    }
+  }
+
+  /**
+   * {@link #submit} for several items at once (they usually share one batch): the results in
+   * the items' order, each the item's result or the exception a lone {@code submit} would have
+   * thrown. Past the call's deadline the items not yet answered get the deadline's error.
+   */
+  public List<Outcome<R>> submitAll(List<T> items) {
+    List<Pending<T, R>> pending = new ArrayList<>(items.size());
+    for (T item : items) {
+      pending.add(new Pending<>(item, new CompletableFuture<>()));
+    }
+    queue.addAll(pending);
     long waitMs = Database.callWaitMillis();
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(waitMs, 0));
+    List<Outcome<R>> results = new ArrayList<>(items.size());
+    for (Pending<T, R> p : pending) {
+      results.add(await(p.result(), waitMs < 0 ? -1 : Math.max(0, until - System.nanoTime())));
+    }
+    return results;
+  }
+
+  /** {@code nanos < 0} waits without limit. */
+  private Outcome<R> await(CompletableFuture<R> result, long nanos) {
     try {
-      return waitMs < 0 ? p.result().get() : p.result().get(waitMs, TimeUnit.MILLISECONDS);
+      return new Outcome<>(nanos < 0 ? result.get() : result.get(nanos, TimeUnit.NANOSECONDS), null);
     } catch (TimeoutException e) {
-      throw new StoreException(new SQLTransientException("the " + what
-          + " was not written before the call's deadline (it may still be); repeating the same call is safe"));
+      return failed(new StoreException(new SQLTransientException("the " + what
+          + " was not written before the call's deadline (it may still be); repeating the same call is safe")));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException();
+      return failed(Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException());
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      return failed(e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
     }
+  }
+
+  private static <R> Outcome<R> failed(RuntimeException e) {
+    return new Outcome<>(null, e);
   }
 
   private void flushLoop() {

@@ -101,14 +101,40 @@ public final class WorkerOperations {
 
   public Job complete(
       Principal principal, UUID id, String token, String resultJson, boolean partial, String error) {
-    State target = partial ? State.PARTIAL : State.COMPLETED;
-    JobStateMachine.require(id.toString(), State.RUNNING, target);
-    Optional<Job> done = completions.submit(new Completion(id, token, target, resultJson, error, principal.name()));
-    if (done.isPresent()) {
-      publisher.attemptEnded(done.get(), "completed by the worker");
-      return done.get();
+    return completeAll(principal, List.of(new CompleteCall(id, token, resultJson, partial, error))).get(0).get();
+  }
+
+  /** One CompleteJob of a batch. */
+  public record CompleteCall(UUID id, String token, String resultJson, boolean partial, String error) {}
+
+  /**
+   * Several CompleteJob calls of one caller, written together (they share group commits): for
+   * each, its job or the exception {@link #complete} would have thrown, in the calls' order.
+   */
+  public List<GroupCommit.Outcome<Job>> completeAll(Principal principal, List<CompleteCall> calls) {
+    List<Completion> batch = new ArrayList<>(calls.size());
+    for (CompleteCall x : calls) {
+      State target = x.partial() ? State.PARTIAL : State.COMPLETED;
+      JobStateMachine.require(x.id().toString(), State.RUNNING, target);
+      batch.add(new Completion(x.id(), x.token(), target, x.resultJson(), x.error(), principal.name()));
     }
-    return repeatedOrLeaseLost(id, token, job -> job.state() == target);
+    List<GroupCommit.Outcome<Optional<Job>>> written = completions.submitAll(batch);
+    List<GroupCommit.Outcome<Job>> out = new ArrayList<>(calls.size());
+    for (int i = 0; i < calls.size(); i++) {
+      Completion x = batch.get(i);
+      try {
+        Optional<Job> done = written.get(i).get();
+        if (done.isPresent()) {
+          publisher.attemptEnded(done.get(), "completed by the worker");
+          out.add(new GroupCommit.Outcome<>(done.get(), null));
+        } else {
+          out.add(new GroupCommit.Outcome<>(repeatedOrLeaseLost(x.id(), x.leaseToken(), job -> job.state() == x.target()), null));
+        }
+      } catch (RuntimeException e) {
+        out.add(new GroupCommit.Outcome<>(null, e));
+      }
+    }
+    return out;
   }
 
   /**
