@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one job's handler on a pool thread and reports how it ended (CompleteJob or FailJob).
+ * Runs one job's handler on a pool thread and reports how it ended (CompleteJob, through the
+ * worker's {@link CompletionSender}, or FailJob).
  *
  * <p>Reports are retried on transient errors: that is safe because the server gives the finished
  * job back to the lease that finished it when the same report is repeated. LEASE_LOST ends the
@@ -25,14 +26,16 @@ final class JobRunner {
   static final String CANCELLED_MESSAGE = "cancelled";
 
   private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
+  private final CompletionSender completions;
   private final String workerId;
   private final Duration retryBudget;
 
   /** How the attempt ended and the job as last known. */
   record Report(JobOutcome outcome, Job job, Throwable error) {}
 
-  JobRunner(WorkerServiceGrpc.WorkerServiceBlockingStub stub, WorkerSettings settings) {
+  JobRunner(WorkerServiceGrpc.WorkerServiceBlockingStub stub, CompletionSender completions, WorkerSettings settings) {
     this.stub = stub;
+    this.completions = completions;
     this.workerId = settings.workerId();
     this.retryBudget = settings.completionRetryBudget();
   }
@@ -81,7 +84,7 @@ final class JobRunner {
               .setPartial(r.isPartial())
               .setErrorMessage(r.errorMessage())
               .build();
-      Job done = withRetries(job, "CompleteJob", () -> stub.completeJob(request));
+      Job done = withRetries(job, "CompleteJob", () -> completions.complete(request));
       return finished(job, done, r.isPartial() ? JobOutcome.PARTIAL : JobOutcome.COMPLETED, null);
     }
     FailJobRequest.Builder fail =

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  * done), so the handler pool never queues work and a claimed job never waits for a thread. While
  * a backlog lasts it lets a few slots free up before it claims, so claims come in batches. One
  * scheduler thread times every job's heartbeats; the calls themselves are asynchronous.
+ * Completions that finish together are reported in one call (see {@link CompletionSender}).
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -54,6 +55,7 @@ public final class Worker implements AutoCloseable {
   private final Map<String, JobHandler> handlers;
   private final WorkerListener listener;
   private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
+  private final CompletionSender completions;
   private final JobRunner runner;
   private final Semaphore freeSlots;
   private final ThreadPoolExecutor handlerPool;
@@ -77,7 +79,8 @@ public final class Worker implements AutoCloseable {
     this.handlers = Map.copyOf(handlers);
     this.listener = listener;
     this.stub = client.workerStub();
-    this.runner = new JobRunner(stub, settings);
+    this.completions = new CompletionSender(stub, settings.workerId());
+    this.runner = new JobRunner(stub, completions, settings);
     this.freeSlots = new Semaphore(settings.concurrency());
     AtomicInteger threadCount = new AtomicInteger();
     this.handlerPool =
@@ -125,6 +128,11 @@ public final class Worker implements AutoCloseable {
     return settings.workerId();
   }
 
+  /** Completion reports waiting for the next BatchCompleteJobs call (for tests). */
+  int completionsWaiting() {
+    return completions.waiting();
+  }
+
   /** Jobs claimed and not yet reported. */
   public int activeJobs() {
     return active.size();
@@ -169,6 +177,7 @@ public final class Worker implements AutoCloseable {
       return false;
     } finally {
       handlerPool.shutdownNow();
+      completions.close();
       scheduler.shutdownNow();
       if (ownsClient) {
         client.close();

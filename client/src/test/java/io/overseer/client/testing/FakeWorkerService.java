@@ -1,12 +1,17 @@
 package io.overseer.client.testing;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.overseer.v1.AddAssetRequest;
+import io.overseer.v1.BatchCompleteJobsRequest;
+import io.overseer.v1.BatchCompleteJobsResponse;
 import io.overseer.v1.Asset;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.ClaimJobsResponse;
 import io.overseer.v1.CompleteJobRequest;
+import io.overseer.v1.CompleteJobResult;
 import io.overseer.v1.FailJobRequest;
 import io.overseer.v1.HeartbeatRequest;
 import io.overseer.v1.HeartbeatResponse;
@@ -30,7 +35,12 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
   public final BlockingQueue<CompleteJobRequest> completions = new LinkedBlockingQueue<>();
   public final BlockingQueue<FailJobRequest> failures = new LinkedBlockingQueue<>();
   public final BlockingQueue<AddAssetRequest> assets = new LinkedBlockingQueue<>();
-  /** Errors returned (one per call, in order) before CompleteJob succeeds. */
+  /** BatchCompleteJobs calls received; false answers them UNIMPLEMENTED, as an older server would. */
+  public final BlockingQueue<BatchCompleteJobsRequest> batches = new LinkedBlockingQueue<>();
+  public volatile boolean batchCompletion = true;
+  /** Run (one per call, in order) before a BatchCompleteJobs call is answered: e.g. to hold it. */
+  public final BlockingQueue<Runnable> beforeBatch = new LinkedBlockingQueue<>();
+  /** Errors returned (one per completion, in order, in a batch too) before CompleteJob succeeds. */
   public final BlockingQueue<StatusRuntimeException> completeErrors = new LinkedBlockingQueue<>();
   /** Errors returned (one per call, in order) before AddAsset succeeds. */
   public final BlockingQueue<StatusRuntimeException> assetErrors = new LinkedBlockingQueue<>();
@@ -94,20 +104,58 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
 
   @Override
   public void completeJob(CompleteJobRequest request, StreamObserver<Job> response) {
+    try {
+      response.onNext(completeOne(request));
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    }
+  }
+
+  @Override
+  public void batchCompleteJobs(BatchCompleteJobsRequest request, StreamObserver<BatchCompleteJobsResponse> response) {
+    if (!batchCompletion) {
+      response.onError(Status.UNIMPLEMENTED.withDescription("an older server").asRuntimeException());
+      return;
+    }
+    batches.add(request);
+    try {
+      Runnable hold = beforeBatch.poll();
+      if (hold != null) {
+        hold.run();
+      }
+    } catch (RuntimeException e) {
+      response.onError(e);
+      return;
+    }
+    BatchCompleteJobsResponse.Builder out = BatchCompleteJobsResponse.newBuilder();
+    for (CompleteJobRequest r : request.getRequestsList()) {
+      try {
+        out.addResults(CompleteJobResult.newBuilder().setJob(completeOne(r)));
+      } catch (StatusRuntimeException e) {
+        com.google.rpc.Status details = StatusProto.fromThrowable(e);
+        out.addResults(CompleteJobResult.newBuilder().setError(details != null ? details
+            : com.google.rpc.Status.newBuilder().setCode(e.getStatus().getCode().value())
+                .setMessage(String.valueOf(e.getStatus().getDescription())).build()));
+      }
+    }
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  /** CompleteJob's answer: the completed job, or the next scripted error. */
+  private Job completeOne(CompleteJobRequest request) {
     completions.add(request);
     StatusRuntimeException error = completeErrors.poll();
     if (error != null) {
-      response.onError(error);
-      return;
+      throw error;
     }
-    Job job = leased.getOrDefault(request.getJobId(), Job.getDefaultInstance()).toBuilder()
+    return leased.getOrDefault(request.getJobId(), Job.getDefaultInstance()).toBuilder()
         .setState(request.getPartial() ? JobState.JOB_STATE_PARTIAL : JobState.JOB_STATE_COMPLETED)
         .setProgress(100)
         .setResult(request.getResult())
         .setErrorMessage(request.getErrorMessage())
         .build();
-    response.onNext(job);
-    response.onCompleted();
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.overseer.client.OverseerClient;
 import io.overseer.client.Structs;
 import io.overseer.client.testing.Errors;
 import io.overseer.client.testing.FakeOverseer;
+import io.overseer.server.testing.Poll;
 import io.overseer.v1.AddAssetRequest;
 import io.overseer.v1.Asset;
 import io.overseer.v1.ClaimJobsRequest;
@@ -271,6 +272,70 @@ class WorkerTest {
     assertEquals(JobOutcome.UNREPORTED, nextFinished().outcome());
     assertNotNull(server.workers.completions.poll(WAIT, TimeUnit.SECONDS));
     assertNull(server.workers.completions.poll(), "INTERNAL is not retried");
+  }
+
+  @Test
+  void reportsThatPileUpWhileACallIsOutGoTogether() throws Exception {
+    CountDownLatch firstCallIn = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.workers.beforeBatch.add(() -> {
+      firstCallIn.countDown();
+      await(release);
+    });
+    startWorker(4, ctx -> JobResult.empty());
+    server.workers.offer("demo", Map.of());
+    assertTrue(firstCallIn.await(WAIT, TimeUnit.SECONDS), "the first report was not sent");
+    for (int i = 0; i < 3; i++) {
+      server.workers.offer("demo", Map.of());
+    }
+    Poll.until(Duration.ofSeconds(WAIT), "three reports waiting behind the held call",
+        () -> worker.completionsWaiting() == 3);
+    release.countDown();
+    for (int i = 0; i < 4; i++) {
+      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    }
+    assertEquals(1, server.workers.batches.poll().getRequestsCount());
+    assertEquals(3, server.workers.batches.poll().getRequestsCount(), "one call for the reports that piled up");
+    assertNull(server.workers.batches.poll());
+  }
+
+  @Test
+  void aFailedBatchCallIsRetriedPerReport() throws Exception {
+    server.workers.beforeBatch.add(() -> {
+      throw Status.UNAVAILABLE.withDescription("node restarting").asRuntimeException();
+    });
+    startWorker(1, ctx -> JobResult.empty());
+    Lease lease = server.workers.offer("demo", Map.of());
+    assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    assertEquals(lease.getJob().getId(), server.workers.completions.poll(WAIT, TimeUnit.SECONDS).getJobId());
+    assertEquals(2, server.workers.batches.size(), "the failed call and its retry");
+  }
+
+  @Test
+  void fallsBackToCompleteJobOnAServerWithoutBatches() throws Exception {
+    server.workers.batchCompletion = false;
+    startWorker(2, ctx -> JobResult.of(Map.of("ok", true)));
+    for (int i = 0; i < 3; i++) {
+      server.workers.offer("demo", Map.of());
+    }
+    for (int i = 0; i < 3; i++) {
+      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    }
+    for (int i = 0; i < 3; i++) {
+      assertNotNull(server.workers.completions.poll(WAIT, TimeUnit.SECONDS));
+    }
+    assertEquals(0, server.workers.batches.size(), "no batch was accepted");
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(WAIT, TimeUnit.SECONDS)) {
+        throw new AssertionError("never released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   @Test
