@@ -63,7 +63,7 @@ final class E2eBench extends Scenario {
   int inFlight;
 
   @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
-      description = "Worker runtimes; 0: one per 8 in flight [${DEFAULT-VALUE}].")
+      description = "Worker runtimes; 0: one per 32 in flight, as the peers run one process [${DEFAULT-VALUE}].")
   int workers;
 
   @Override
@@ -85,7 +85,7 @@ final class E2eBench extends Scenario {
   }
 
   private int workers() {
-    return workers > 0 ? workers : Math.max(1, (inFlight + 7) / 8);
+    return workers > 0 ? workers : WorkerPool.autoWorkers(inFlight);
   }
 
   @Override

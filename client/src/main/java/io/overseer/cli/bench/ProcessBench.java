@@ -43,7 +43,7 @@ final class ProcessBench extends Scenario {
 
   @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
       description = "Worker runtimes (each its own connection) sharing the jobs in flight;"
-          + " 0: one per 8 in flight [${DEFAULT-VALUE}].")
+          + " 0: one per 32 in flight, as the peers run one process [${DEFAULT-VALUE}].")
   int workers;
 
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
@@ -89,14 +89,14 @@ final class ProcessBench extends Scenario {
   }
 
   int workers(int inFlight) {
-    return workers > 0 ? workers : Math.max(1, (inFlight + 7) / 8);
+    return workers > 0 ? workers : WorkerPool.autoWorkers(inFlight);
   }
 
   @Override
   void run(OverseerClient client, ServerMetrics metrics, BenchReport report) throws Exception {
     report.settings.put("jobs", jobs);
     report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
-    report.settings.put("workers", workers == 0 ? "auto (in-flight/8)" : workers);
+    report.settings.put("workers", workers == 0 ? "auto (one per 32 in flight)" : workers);
     report.settings.put("warmup_jobs", warmupJobs);
     report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
     if (warmupJobs > 0) {

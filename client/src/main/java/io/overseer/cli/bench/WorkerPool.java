@@ -14,6 +14,14 @@ import java.util.function.Supplier;
  * processes would have), sharing J jobs in flight as evenly as possible (J/W each).
  */
 final class WorkerPool implements AutoCloseable {
+  /** In flight per worker when --workers is 0: one runtime for the peers' c=8 and c=32 alike. */
+  static final int AUTO_IN_FLIGHT_PER_WORKER = 32;
+
+  /** How many workers --workers 0 means for {@code inFlight} jobs in flight. */
+  static int autoWorkers(int inFlight) {
+    return Math.max(1, (inFlight + AUTO_IN_FLIGHT_PER_WORKER - 1) / AUTO_IN_FLIGHT_PER_WORKER);
+  }
+
   private final List<OverseerClient> clients = new ArrayList<>();
   private final List<Worker> workers = new ArrayList<>();
 
