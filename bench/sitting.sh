@@ -32,6 +32,12 @@ for rep in $(seq 1 "$reps"); do
 done
 bench watch --watchers 10000 --rate 400 --save "$out/watch.json" | tee "$out/watch.txt"
 bench e2e --duration 20s --save "$out/e2e.json" | tee "$out/e2e.txt"
+# pickup latency at half the maximum rate (e2e's), with e2e's 32 in flight
+half=$(grep -o '"jobs_per_second": *[0-9.]*' "$out/e2e.json" | head -1 | awk -F: '{printf "%d", $2 / 2}')
+for rep in $(seq 1 "$reps"); do
+  bench latency --rate "$half" --jobs $((half * 10)) --in-flight 32 \
+    --save "$out/latency-half-$rep.json" | tee "$out/latency-half-$rep.txt"
+done
 if [ -n "${SEED_URL:-}" ]; then
   psql -q "$SEED_URL" -v n=1000000 -f docs/seed-finished-jobs.sql
   for rep in $(seq 1 "$reps"); do
