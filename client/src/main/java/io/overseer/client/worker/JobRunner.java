@@ -40,8 +40,14 @@ final class JobRunner {
     this.retryBudget = settings.completionRetryBudget();
   }
 
-  /** Runs the handler (null: no handler for the job's type) and reports the outcome. */
-  Report run(ActiveJob job, JobHandler handler) {
+  /** How the handler ended: its result, or what it threw. */
+  record Handled(JobResult result, Throwable error) {}
+
+  /**
+   * Runs the handler (null: no handler for the job's type) on this thread; then sends the progress
+   * it may have left and stops the heartbeats. {@link #report} sends the outcome.
+   */
+  Handled runHandler(ActiveJob job, JobHandler handler) {
     JobResult result = null;
     Throwable error = null;
     job.bindHandlerThread();
@@ -57,7 +63,12 @@ final class JobRunner {
       job.unbindHandlerThread();
     }
     flushProgress(job);
-    return report(job, result, error);
+    return new Handled(result, error);
+  }
+
+  /** Reports how the handler ended (CompleteJob or FailJob), retrying transient errors. */
+  Report report(ActiveJob job, Handled handled) {
+    return report(job, handled.result(), handled.error());
   }
 
   /**

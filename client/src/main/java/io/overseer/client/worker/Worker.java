@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Concurrency: one claim thread asks for exactly as many jobs as there are free slots (a
- * semaphore of {@code concurrency} permits, one held per job from claim until its report is
- * done), so the handler pool never queues work and a claimed job never waits for a thread. While
+ * semaphore of {@code concurrency} permits, one held per job from its claim until its handler
+ * returns), so at most {@code concurrency} handlers run at once. The outcome is then reported
+ * while the slot already serves the next job; at most {@code concurrency} reports are out at once
+ * (a finished job keeps its slot until one is), so a worker holds at most twice
+ * {@code concurrency} leases, and a claimed job never waits for a thread. While
  * a backlog lasts it lets a few slots free up before it claims, so claims come in batches. One
  * scheduler thread times every job's heartbeats; the calls themselves are asynchronous.
  * Completions that finish together are reported in one call (see {@link CompletionSender}).
@@ -58,6 +61,7 @@ public final class Worker implements AutoCloseable {
   private final CompletionSender completions;
   private final JobRunner runner;
   private final Semaphore freeSlots;
+  private final Semaphore reporting;
   private final ThreadPoolExecutor handlerPool;
   private final ScheduledExecutorService scheduler;
   private final Set<ActiveJob> active = ConcurrentHashMap.newKeySet();
@@ -82,11 +86,13 @@ public final class Worker implements AutoCloseable {
     this.completions = new CompletionSender(stub, settings.workerId());
     this.runner = new JobRunner(stub, completions, settings);
     this.freeSlots = new Semaphore(settings.concurrency());
+    this.reporting = new Semaphore(settings.concurrency());
     AtomicInteger threadCount = new AtomicInteger();
+    // a thread per running job and per job being reported: a claimed job never waits for one
     this.handlerPool =
         new ThreadPoolExecutor(
-            settings.concurrency(),
-            settings.concurrency(),
+            2 * settings.concurrency(),
+            2 * settings.concurrency(),
             0,
             TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(),
@@ -303,17 +309,30 @@ public final class Worker implements AutoCloseable {
   }
 
   private void runJob(ActiveJob job) {
+    boolean holdsSlot = true;
     try {
       Thread.interrupted(); // an interrupt left over from a previous job is not for this one
       notify(() -> listener.jobStarted(job));
       log.debug("{} started", job);
-      JobRunner.Report report = runner.run(job, handlers.get(job.type()));
-      log.debug("{} finished: {}", job, report.outcome());
-      notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+      JobRunner.Handled handled = runner.runHandler(job, handlers.get(job.type()));
+      // the handler is done: its slot may start the next job while this one is reported, as long
+      // as no more than `concurrency` reports are out (else it keeps the slot: back-pressure)
+      reporting.acquireUninterruptibly();
+      try {
+        freeSlots.release();
+        holdsSlot = false;
+        JobRunner.Report report = runner.report(job, handled);
+        log.debug("{} finished: {}", job, report.outcome());
+        notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+      } finally {
+        reporting.release();
+      }
     } finally {
       job.heartbeat().stop();
       active.remove(job);
-      freeSlots.release();
+      if (holdsSlot) {
+        freeSlots.release();
+      }
     }
   }
 

@@ -63,7 +63,10 @@ public final class WorkerBuilder {
     return this;
   }
 
-  /** Jobs run at once (1); also the number of handler threads. */
+  /**
+   * Handlers run at once (1). A worker holds at most twice as many leases: the jobs running and
+   * those whose outcome is being reported.
+   */
   public WorkerBuilder concurrency(int concurrency) {
     if (concurrency < 1 || concurrency > 1000) {
       throw new IllegalArgumentException("concurrency must be 1..1000");

@@ -300,6 +300,35 @@ class WorkerTest {
   }
 
   @Test
+  void aFinishedJobsSlotServesTheNextJobWhileItsReportIsOut() throws Exception {
+    CountDownLatch firstCallIn = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.workers.beforeBatch.add(() -> {
+      firstCallIn.countDown();
+      await(release);
+    });
+    AtomicInteger started = new AtomicInteger();
+    startWorker(1, ctx -> {
+      started.incrementAndGet();
+      return JobResult.empty();
+    });
+    for (int i = 0; i < 3; i++) {
+      server.workers.offer("demo", Map.of());
+    }
+    assertTrue(firstCallIn.await(WAIT, TimeUnit.SECONDS), "the first report was not sent");
+    // the second job runs while the first one's report is held...
+    Poll.until(Duration.ofSeconds(WAIT), "the second job to start", () -> started.get() == 2);
+    // ...but its report would be a second one out with concurrency 1: it keeps its slot
+    Poll.holdsFor(Duration.ofMillis(300), "no third job while a report is out and one waits",
+        () -> started.get() == 2 && worker.activeJobs() == 2);
+    release.countDown();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    }
+    assertEquals(3, started.get());
+  }
+
+  @Test
   void aFailedBatchCallIsRetriedPerReport() throws Exception {
     server.workers.beforeBatch.add(() -> {
       throw Status.UNAVAILABLE.withDescription("node restarting").asRuntimeException();
