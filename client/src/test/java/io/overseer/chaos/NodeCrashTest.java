@@ -80,7 +80,11 @@ class NodeCrashTest {
           killNanos.add(System.nanoTime());
           victim.kill();
           Chaos.log(SCENARIO, started, "killed " + victim.target());
-          Poll.holdsFor(afterKill, "the producer runs without a permanent error (after the kill)", () -> producer.failure() == null);
+          try {
+            Poll.holdsFor(afterKill, "the producer runs without a permanent error (after the kill)", () -> producer.failure() == null);
+          } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + producer.failure(), producer.failure());
+          }
           if (cycle < cycles - 1) {
             victim.restart();
             Chaos.log(SCENARIO, started, "restarted " + victim.target());
