@@ -276,21 +276,16 @@ class WorkerTest {
 
   @Test
   void reportsThatPileUpWhileACallIsOutGoTogether() throws Exception {
-    CountDownLatch firstCallIn = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    server.workers.beforeBatch.add(() -> {
-      firstCallIn.countDown();
-      await(release);
-    });
+    HeldBatch held = new HeldBatch();
     startWorker(4, ctx -> JobResult.empty());
     server.workers.offer("demo", Map.of());
-    assertTrue(firstCallIn.await(WAIT, TimeUnit.SECONDS), "the first report was not sent");
+    held.awaitSent();
     for (int i = 0; i < 3; i++) {
       server.workers.offer("demo", Map.of());
     }
     Poll.until(Duration.ofSeconds(WAIT), "three reports waiting behind the held call",
         () -> worker.completionsWaiting() == 3);
-    release.countDown();
+    held.release.countDown();
     for (int i = 0; i < 4; i++) {
       assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
     }
@@ -301,12 +296,7 @@ class WorkerTest {
 
   @Test
   void aFinishedJobsSlotServesTheNextJobWhileItsReportIsOut() throws Exception {
-    CountDownLatch firstCallIn = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    server.workers.beforeBatch.add(() -> {
-      firstCallIn.countDown();
-      await(release);
-    });
+    HeldBatch held = new HeldBatch();
     AtomicInteger started = new AtomicInteger();
     startWorker(1, ctx -> {
       started.incrementAndGet();
@@ -315,13 +305,13 @@ class WorkerTest {
     for (int i = 0; i < 3; i++) {
       server.workers.offer("demo", Map.of());
     }
-    assertTrue(firstCallIn.await(WAIT, TimeUnit.SECONDS), "the first report was not sent");
+    held.awaitSent();
     // the second job runs while the first one's report is held...
     Poll.until(Duration.ofSeconds(WAIT), "the second job to start", () -> started.get() == 2);
     // ...but its report would be a second one out with concurrency 1: it keeps its slot
     Poll.holdsFor(Duration.ofMillis(300), "no third job while a report is out and one waits",
         () -> started.get() == 2 && worker.activeJobs() == 2);
-    release.countDown();
+    held.release.countDown();
     for (int i = 0; i < 3; i++) {
       assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
     }
@@ -354,6 +344,23 @@ class WorkerTest {
       assertNotNull(server.workers.completions.poll(WAIT, TimeUnit.SECONDS));
     }
     assertEquals(0, server.workers.batches.size(), "no batch was accepted");
+  }
+
+  /** Holds the fake server's next BatchCompleteJobs call until {@code release} counts down. */
+  private final class HeldBatch {
+    final CountDownLatch sent = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    HeldBatch() {
+      server.workers.beforeBatch.add(() -> {
+        sent.countDown();
+        await(release);
+      });
+    }
+
+    void awaitSent() throws InterruptedException {
+      assertTrue(sent.await(WAIT, TimeUnit.SECONDS), "the first report was not sent");
+    }
   }
 
   private static void await(CountDownLatch latch) {
