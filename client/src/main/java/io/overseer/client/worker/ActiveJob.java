@@ -44,6 +44,7 @@ final class ActiveJob implements JobContext {
   private Thread handlerThread; // guarded by threadLock
   private volatile StopReason stopReason = StopReason.NONE;
   private volatile boolean leaseLost;
+  private volatile Runnable onStop = () -> {};
 
   ActiveJob(
       Lease lease,
@@ -57,6 +58,11 @@ final class ActiveJob implements JobContext {
 
   void attachHeartbeat(JobHeartbeat heartbeat) {
     this.heartbeat = heartbeat;
+  }
+
+  /** Runs {@code hook} (on the stopping thread) when the job is first stopped, for any reason. */
+  void onStop(Runnable hook) {
+    this.onStop = hook;
   }
 
   JobHeartbeat heartbeat() {
@@ -171,11 +177,16 @@ final class ActiveJob implements JobContext {
   }
 
   private void stop(StopReason reason) {
+    boolean first;
     synchronized (threadLock) {
-      if (stopReason == StopReason.NONE) {
+      first = stopReason == StopReason.NONE;
+      if (first) {
         stopReason = reason;
       }
       interruptHandler();
+    }
+    if (first) {
+      onStop.run();
     }
   }
 

@@ -66,6 +66,15 @@ final class JobRunner {
     return new Handled(result, error);
   }
 
+  /**
+   * For a job stopped (cancelled, lease lost, worker shutting down) before a handler thread took
+   * it: the handler never runs and the report hands it back as the stop reason says.
+   */
+  static Handled notStarted(ActiveJob job) {
+    job.heartbeat().stop();
+    return new Handled(null, new JobCancelledException("stopped before the handler started"));
+  }
+
   /** Reports how the handler ended (CompleteJob or FailJob), retrying transient errors. */
   Report report(ActiveJob job, Handled handled) {
     return report(job, handled.result(), handled.error());

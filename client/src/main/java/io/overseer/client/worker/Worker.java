@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -37,15 +37,18 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Concurrency: one claim thread asks for exactly as many jobs as there are free slots (a
- * semaphore of {@code concurrency} permits, one held per job from its claim until its handler
- * returns), so at most {@code concurrency} handlers run at once. The outcome is then reported
- * while the slot already serves the next job; at most {@code concurrency} reports are out at once
- * (a finished job keeps its slot until one is), so a worker holds at most twice
- * {@code concurrency} leases, and a claimed job never waits for a thread. While
- * a backlog lasts it lets a few slots free up before it claims, so claims come in batches. One
- * scheduler thread times every job's heartbeats; the calls themselves are asynchronous.
- * Completions that finish together are reported in one call (see {@link CompletionSender}).
+ * <p>Concurrency: one claim thread asks for exactly as many jobs as the claim budget allows (a
+ * semaphore of {@code concurrency + prefetch} permits, one held per job from its claim until its
+ * handler returns). {@code concurrency} handler threads take the claimed jobs in claim order, so
+ * at most {@code concurrency} handlers run at once and up to {@code prefetch} jobs wait, leased
+ * and heartbeated, to start the moment a handler returns; one stopped (cancelled, lease lost,
+ * shutdown) while it waits never starts and is reported at once. An outcome is sent from a
+ * report thread while the handler thread already runs the next job; at most {@code concurrency}
+ * reports are out at once (a finished job keeps its budget until one is), so a worker holds at
+ * most {@code 2 * concurrency + prefetch} leases. While a backlog lasts it lets some budget free
+ * up before it claims, so claims come in batches. One scheduler thread times every job's
+ * heartbeats; the calls themselves are asynchronous. Completions that finish together are
+ * reported in one call (see {@link CompletionSender}).
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -60,9 +63,10 @@ public final class Worker implements AutoCloseable {
   private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
   private final CompletionSender completions;
   private final JobRunner runner;
-  private final Semaphore freeSlots;
+  private final Semaphore claimBudget;
   private final Semaphore reporting;
   private final ThreadPoolExecutor handlerPool;
+  private final ThreadPoolExecutor reportPool;
   private final ScheduledExecutorService scheduler;
   private final Set<ActiveJob> active = ConcurrentHashMap.newKeySet();
   private final Thread claimThread;
@@ -85,18 +89,12 @@ public final class Worker implements AutoCloseable {
     this.stub = client.workerStub();
     this.completions = new CompletionSender(stub, settings.workerId());
     this.runner = new JobRunner(stub, completions, settings);
-    this.freeSlots = new Semaphore(settings.concurrency());
+    this.claimBudget = new Semaphore(settings.concurrency() + settings.prefetch());
     this.reporting = new Semaphore(settings.concurrency());
-    AtomicInteger threadCount = new AtomicInteger();
-    // a thread per running job and per job being reported: a claimed job never waits for one
-    this.handlerPool =
-        new ThreadPoolExecutor(
-            2 * settings.concurrency(),
-            2 * settings.concurrency(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> new Thread(r, "overseer-job-" + threadCount.incrementAndGet()));
+    // `concurrency` threads run handlers, taking claimed jobs in claim order; as many more send
+    // outcomes (at most `concurrency` reports are out, so a report never waits for a thread)
+    this.handlerPool = fixedPool(settings.concurrency(), "overseer-job-");
+    this.reportPool = fixedPool(settings.concurrency(), "overseer-report-");
     ScheduledThreadPoolExecutor timers =
         new ScheduledThreadPoolExecutor(
             1,
@@ -108,6 +106,12 @@ public final class Worker implements AutoCloseable {
     timers.setRemoveOnCancelPolicy(true);
     this.scheduler = timers;
     this.claimThread = new Thread(this::claimLoop, "overseer-claim");
+  }
+
+  private static ThreadPoolExecutor fixedPool(int threads, String name) {
+    AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(), r -> new Thread(r, name + count.incrementAndGet()));
   }
 
   public static WorkerBuilder builder() {
@@ -167,14 +171,21 @@ public final class Worker implements AutoCloseable {
       if (claimThread.isAlive()) {
         claimThread.join();
       }
-      handlerPool.shutdown();
-      boolean drained = handlerPool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      handlerPool.shutdown(); // jobs claimed and waiting for a thread still run
+      boolean drained = handlerPool.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (!drained) {
         log.warn("worker {}: {} job(s) still running after {} ms; interrupting them",
             settings.workerId(), active.size(), timeout.toMillis());
         active.forEach(ActiveJob::stopForShutdown);
         // the interrupted handlers' FailJob calls hand the jobs back; give them time for that
         handlerPool.awaitTermination(HAND_BACK_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      reportPool.shutdown(); // no report is handed over after the handlers are done
+      long left = drained ? deadline - System.nanoTime() : 0;
+      if (!reportPool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+        drained = false;
+        reportPool.awaitTermination(HAND_BACK_GRACE_MILLIS, TimeUnit.MILLISECONDS);
       }
       return drained;
     } catch (InterruptedException e) {
@@ -183,6 +194,7 @@ public final class Worker implements AutoCloseable {
       return false;
     } finally {
       handlerPool.shutdownNow();
+      reportPool.shutdownNow();
       completions.close();
       scheduler.shutdownNow();
       if (ownsClient) {
@@ -201,7 +213,8 @@ public final class Worker implements AutoCloseable {
   /** Blocks until the worker has been shut down (by another thread) and its jobs are done. */
   public void awaitTermination() throws InterruptedException {
     claimThread.join();
-    while (!handlerPool.awaitTermination(1, TimeUnit.HOURS)) {
+    while (!handlerPool.awaitTermination(1, TimeUnit.HOURS)
+        || !reportPool.awaitTermination(1, TimeUnit.HOURS)) {
       // keep waiting
     }
   }
@@ -212,16 +225,16 @@ public final class Worker implements AutoCloseable {
     while (claiming) {
       int slots;
       try {
-        freeSlots.acquire(); // wait for at least one free slot
+        claimBudget.acquire(); // wait until at least one more job may be claimed
       } catch (InterruptedException e) {
         return;
       }
-      slots = 1 + freeSlots.drainPermits();
+      slots = 1 + claimBudget.drainPermits();
       if (backlog) {
         try {
           slots += gatherSlots(slots);
         } catch (InterruptedException e) {
-          freeSlots.release(slots);
+          claimBudget.release(slots);
           return;
         }
       }
@@ -230,7 +243,7 @@ public final class Worker implements AutoCloseable {
         leases = claim(slots);
         backoff.reset();
       } catch (StatusRuntimeException e) {
-        freeSlots.release(slots);
+        claimBudget.release(slots);
         if (!claiming) {
           return;
         }
@@ -256,7 +269,7 @@ public final class Worker implements AutoCloseable {
         startJob(lease);
         started++;
       }
-      freeSlots.release(slots - started);
+      claimBudget.release(slots - started);
       backlog = started == slots; // a full claim: more jobs are probably waiting
     }
   }
@@ -268,15 +281,15 @@ public final class Worker implements AutoCloseable {
    * most, and an idle worker never waits. Returns how many more slots it took.
    */
   private int gatherSlots(int have) throws InterruptedException {
-    int want = Math.max(1, settings.concurrency() / 4);
+    int want = Math.max(1, (settings.concurrency() + settings.prefetch()) / 4);
     int more = 0;
     long until = System.nanoTime() + CLAIM_LINGER_NANOS;
     while (have + more < want) {
       long left = until - System.nanoTime();
-      if (left <= 0 || !freeSlots.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+      if (left <= 0 || !claimBudget.tryAcquire(left, TimeUnit.NANOSECONDS)) {
         break;
       }
-      more += 1 + freeSlots.drainPermits();
+      more += 1 + claimBudget.drainPermits();
     }
     return more;
   }
@@ -304,36 +317,93 @@ public final class Worker implements AutoCloseable {
     JobHeartbeat heartbeat = new JobHeartbeat(job, scheduler, client.workerAsyncStub(), settings);
     job.attachHeartbeat(heartbeat);
     active.add(job);
+    Runnable run = () -> runJob(job);
+    job.onStop(() -> {
+      // stopped while waiting for a handler thread: take it out of the line and report it now,
+      // rather than after a handler of this worker frees up
+      if (handlerPool.remove(run)) {
+        reportNow(job);
+      }
+    });
     heartbeat.start();
-    handlerPool.execute(() -> runJob(job));
+    handlerPool.execute(run);
+  }
+
+  /**
+   * Reports a job that never started, outside the {@code concurrency} bound on reports (at most
+   * {@code prefetch} of them; taking a report permit here could wait on the reports queued behind).
+   */
+  private void reportNow(ActiveJob job) {
+    try {
+      reportPool.execute(() -> {
+        try {
+          sendOutcome(job, JobRunner.notStarted(job));
+        } finally {
+          claimBudget.release();
+          done(job);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      claimBudget.release();
+      done(job);
+      log.warn("{}: the worker stopped before the job was handed back; it comes back when its "
+          + "lease expires", job);
+    }
   }
 
   private void runJob(ActiveJob job) {
-    boolean holdsSlot = true;
+    boolean handedOver = false;
     try {
       Thread.interrupted(); // an interrupt left over from a previous job is not for this one
-      notify(() -> listener.jobStarted(job));
-      log.debug("{} started", job);
-      JobRunner.Handled handled = runner.runHandler(job, handlers.get(job.type()));
-      // the handler is done: its slot may start the next job while this one is reported, as long
-      // as no more than `concurrency` reports are out (else it keeps the slot: back-pressure)
+      JobRunner.Handled handled;
+      if (job.stopReason() != ActiveJob.StopReason.NONE) {
+        // cancelled, lost or shut down while it waited for a handler thread: never start it
+        handled = JobRunner.notStarted(job);
+      } else {
+        notify(() -> listener.jobStarted(job));
+        log.debug("{} started", job);
+        handled = runner.runHandler(job, handlers.get(job.type()));
+      }
+      // the handler is done: its claim budget may fetch the next job while this one is reported,
+      // as long as no more than `concurrency` reports are out (else it waits: back-pressure)
       reporting.acquireUninterruptibly();
       try {
-        freeSlots.release();
-        holdsSlot = false;
-        JobRunner.Report report = runner.report(job, handled);
-        log.debug("{} finished: {}", job, report.outcome());
-        notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+        reportPool.execute(() -> report(job, handled));
+        handedOver = true;
+      } catch (RejectedExecutionException e) {
+        log.warn("{}: the worker stopped before the outcome was reported; the job comes back "
+            + "when its lease expires", job);
       } finally {
-        reporting.release();
+        if (!handedOver) {
+          reporting.release();
+        }
       }
     } finally {
-      job.heartbeat().stop();
-      active.remove(job);
-      if (holdsSlot) {
-        freeSlots.release();
+      claimBudget.release();
+      if (!handedOver) {
+        done(job);
       }
     }
+  }
+
+  private void report(ActiveJob job, JobRunner.Handled handled) {
+    try {
+      sendOutcome(job, handled);
+    } finally {
+      reporting.release();
+      done(job);
+    }
+  }
+
+  private void sendOutcome(ActiveJob job, JobRunner.Handled handled) {
+    JobRunner.Report report = runner.report(job, handled);
+    log.debug("{} finished: {}", job, report.outcome());
+    notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+  }
+
+  private void done(ActiveJob job) {
+    job.heartbeat().stop();
+    active.remove(job);
   }
 
   private void notify(Runnable callback) {

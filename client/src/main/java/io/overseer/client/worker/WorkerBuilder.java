@@ -19,6 +19,7 @@ public final class WorkerBuilder {
   private final List<String> queues = new ArrayList<>();
   private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
   private int concurrency = 1;
+  private int prefetch = 0;
   private Duration leaseDuration = Duration.ofSeconds(30);
   private Duration heartbeatInterval;
   private Duration progressInterval = Duration.ofMillis(250);
@@ -64,14 +65,30 @@ public final class WorkerBuilder {
   }
 
   /**
-   * Handlers run at once (1). A worker holds at most twice as many leases: the jobs running and
-   * those whose outcome is being reported.
+   * Handlers run at once (1). A worker holds at most twice as many leases, plus its
+   * {@link #prefetch}: the jobs running and those whose outcome is being reported.
    */
   public WorkerBuilder concurrency(int concurrency) {
     if (concurrency < 1 || concurrency > 1000) {
       throw new IllegalArgumentException("concurrency must be 1..1000");
     }
     this.concurrency = concurrency;
+    return this;
+  }
+
+  /**
+   * Jobs claimed ahead of a free handler (0): they wait, leased and heartbeated, in claim order
+   * and start the moment a handler returns, so a handler does not wait for a claim round trip and
+   * claims come in bigger batches. The cost: a job waits here for a handler of this worker while
+   * another worker may be idle, so keep it 0 for long jobs; for many short jobs, up to
+   * {@code concurrency} pays. A worker then holds at most {@code 2 * concurrency + prefetch}
+   * leases.
+   */
+  public WorkerBuilder prefetch(int prefetch) {
+    if (prefetch < 0 || prefetch > 1000) {
+      throw new IllegalArgumentException("prefetch must be 0..1000");
+    }
+    this.prefetch = prefetch;
     return this;
   }
 
@@ -134,6 +151,7 @@ public final class WorkerBuilder {
             List.copyOf(queues),
             List.copyOf(handlers.keySet()),
             concurrency,
+            prefetch,
             leaseDuration,
             beat,
             progressInterval,

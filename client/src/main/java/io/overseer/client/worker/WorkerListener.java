@@ -3,9 +3,10 @@ package io.overseer.client.worker;
 import io.overseer.v1.Job;
 
 /**
- * Notified when the worker starts and finishes jobs, on the job's handler thread. Implementations
- * must be thread-safe (jobs run concurrently) and quick; exceptions they throw are logged and
- * ignored.
+ * Notified when the worker starts a job's handler (on the handler's thread) and when the job's
+ * outcome is reported (on a report thread). Implementations must be thread-safe (jobs run
+ * concurrently) and quick; exceptions they throw are logged and ignored. A job stopped before its
+ * handler started (see {@link WorkerBuilder#prefetch}) is only finished, never started.
  */
 public interface WorkerListener {
   default void jobStarted(JobContext job) {}

@@ -9,6 +9,7 @@ record WorkerSettings(
     List<String> queues,
     List<String> types,
     int concurrency,
+    int prefetch,
     Duration leaseDuration,
     Duration heartbeatInterval,
     Duration progressInterval,

@@ -23,6 +23,7 @@ import io.overseer.v1.HeartbeatResponse;
 import io.overseer.v1.Job;
 import io.overseer.v1.Lease;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -65,11 +66,17 @@ class WorkerTest {
   }
 
   private Worker startWorker(int concurrency, Duration progressInterval, JobHandler handler) {
+    return startWorker(concurrency, 0, progressInterval, handler);
+  }
+
+  private Worker startWorker(
+      int concurrency, int prefetch, Duration progressInterval, JobHandler handler) {
     worker = Worker.builder()
         .client(client)
         .workerId("test-worker")
         .queues("default")
         .concurrency(concurrency)
+        .prefetch(prefetch)
         .leaseDuration(Duration.ofSeconds(3))
         .heartbeatInterval(Duration.ofMillis(50))
         .progressInterval(progressInterval)
@@ -399,6 +406,94 @@ class WorkerTest {
     for (ClaimJobsRequest claim : server.workers.claims) {
       assertTrue(claim.getMaxJobs() >= 1 && claim.getMaxJobs() <= 2, "max_jobs " + claim);
     }
+  }
+
+  @Test
+  void prefetchedJobsWaitLeasedAndHeartbeatedThenStartInClaimOrder() throws Exception {
+    BlockingQueue<Object> startedOrder = new LinkedBlockingQueue<>();
+    CountDownLatch gate = new CountDownLatch(1);
+    startWorker(1, 2, Duration.ofMillis(10), ctx -> {
+      startedOrder.add(ctx.params().getFieldsOrThrow("i").getNumberValue());
+      gate.await();
+      return null;
+    });
+    Lease[] offered = new Lease[5];
+    for (int i = 0; i < offered.length; i++) {
+      offered[i] = server.workers.offer("demo", Map.of("i", i));
+    }
+    // one running and two waiting: the claim budget (concurrency + prefetch) is spent
+    Poll.until(Duration.ofSeconds(WAIT), "three jobs claimed", () -> worker.activeJobs() == 3);
+    String waiting = offered[2].getJob().getId();
+    Poll.until(Duration.ofSeconds(WAIT), "a waiting job's lease is heartbeated",
+        () -> server.workers.heartbeats.stream().anyMatch(h -> h.getJobId().equals(waiting)));
+    Poll.holdsFor(Duration.ofMillis(200), "no more than the budget is claimed",
+        () -> server.workers.claimable.size() == 2 && startedOrder.size() == 1);
+    for (ClaimJobsRequest claim : server.workers.claims) {
+      assertTrue(claim.getMaxJobs() >= 1 && claim.getMaxJobs() <= 3, "max_jobs " + claim);
+    }
+
+    gate.countDown();
+    for (int i = 0; i < offered.length; i++) {
+      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    }
+    assertEquals(List.of(0.0, 1.0, 2.0, 3.0, 4.0), List.copyOf(startedOrder));
+  }
+
+  @Test
+  void aJobCancelledWhileItWaitsForAHandlerNeverStarts() throws Exception {
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicInteger handlerRuns = new AtomicInteger();
+    startWorker(1, 1, Duration.ofMillis(10), ctx -> {
+      handlerRuns.incrementAndGet();
+      firstStarted.countDown();
+      gate.await();
+      return null;
+    });
+    server.workers.offer("demo", Map.of("i", 0));
+    assertTrue(firstStarted.await(WAIT, TimeUnit.SECONDS));
+    String waiting = server.workers.offer("demo", Map.of("i", 1)).getJob().getId();
+    server.workers.heartbeatBehavior = request -> HeartbeatResponse.newBuilder()
+        .setCancelRequested(request.getJobId().equals(waiting)).build();
+
+    FailJobRequest ack = server.workers.failures.poll(WAIT, TimeUnit.SECONDS);
+    assertNotNull(ack, "the waiting job was not acknowledged as cancelled");
+    assertEquals(waiting, ack.getJobId());
+    assertEquals("cancelled", ack.getErrorMessage());
+    Finished cancelled = nextFinished();
+    assertEquals(JobOutcome.CANCELLED, cancelled.outcome());
+    assertEquals(waiting, cancelled.ctx().jobId());
+
+    gate.countDown();
+    assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    assertEquals(1, handlerRuns.get(), "the cancelled job's handler ran");
+  }
+
+  @Test
+  void shutdownHandsBackWaitingJobsWithoutStartingThem() throws Exception {
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    AtomicInteger handlerRuns = new AtomicInteger();
+    startWorker(1, 1, Duration.ofMillis(10), ctx -> {
+      handlerRuns.incrementAndGet();
+      firstStarted.countDown();
+      new CountDownLatch(1).await(); // only an interrupt gets out of here
+      return null;
+    });
+    server.workers.offer("demo", Map.of("i", 0));
+    server.workers.offer("demo", Map.of("i", 1));
+    assertTrue(firstStarted.await(WAIT, TimeUnit.SECONDS));
+    Poll.until(Duration.ofSeconds(WAIT), "the second job claimed", () -> worker.activeJobs() == 2);
+
+    assertFalse(worker.shutdown(Duration.ofMillis(100)));
+
+    for (int i = 0; i < 2; i++) {
+      FailJobRequest handedBack = server.workers.failures.poll(WAIT, TimeUnit.SECONDS);
+      assertNotNull(handedBack, "job " + i + " was not handed back");
+      assertTrue(handedBack.getRetryable());
+      assertEquals(JobOutcome.RETRYING, nextFinished().outcome());
+    }
+    assertEquals(1, handlerRuns.get(), "the waiting job's handler ran");
+    assertEquals(0, worker.activeJobs());
   }
 
   @Test
