@@ -70,7 +70,9 @@ class BenchScenariosTest {
   void processRunsWarmUpThenEachRound() {
     String json = bench("process", "--jobs", "300", "--warmup-jobs", "100", "--in-flight", "2,8");
     assertTrue(json.contains("\"process j=2 w=1\"") && json.contains("\"process j=8 w=1\""), json);
-    assertTrue(!json.contains("warm-up"), "the warm-up round is not reported: " + json);
+    assertTrue(!json.contains("\"warm-up\""), "the warm-up rounds are not reported: " + json);
+    assertTrue(Pattern.compile("warm-up: \\d+ round\\(s\\) of 100 jobs").matcher(json).find(),
+        "the note says how many warm-up rounds ran: " + json);
   }
 
   @Test

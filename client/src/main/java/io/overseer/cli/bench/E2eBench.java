@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,6 +37,8 @@ import picocli.CommandLine.Option;
           + " from CreateJob returning to its CompleteJob acknowledged."
     })
 final class E2eBench extends Scenario {
+  @Mixin PrefetchOption prefetch;
+
   @Option(names = "--duration", paramLabel = "D", defaultValue = "30s",
       converter = DurationConverter.class, description = "Measured time [${DEFAULT-VALUE}].")
   Duration duration;
@@ -73,6 +76,7 @@ final class E2eBench extends Scenario {
 
   @Override
   void validate() {
+    prefetch.validate();
     requirePositive("--concurrency", producers);
     requirePositive("--in-flight", inFlight);
     if (duration.isZero() || duration.isNegative() || warmup.isNegative()) {
@@ -98,6 +102,7 @@ final class E2eBench extends Scenario {
     report.settings.put("rate", rate > 0 ? rate : "max");
     report.settings.put("max_backlog", backlogCap);
     report.settings.put("in_flight", inFlight);
+    report.settings.put("prefetch", prefetch.setting());
     report.settings.put("workers", w);
     report.latencyOf = "per job, from CreateJob returning to its CompleteJob acknowledged";
 
@@ -147,7 +152,8 @@ final class E2eBench extends Scenario {
     long backlogAtStart;
     long backlogAtEnd;
     try (WorkerPool pool =
-        new WorkerPool(this::connect, w, inFlight, queue, type, handler, listener).start()) {
+        new WorkerPool(this::connect, w, inFlight,
+            prefetch::forWorker, queue, type, handler, listener).start()) {
       stopping = false;
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < producers; i++) {

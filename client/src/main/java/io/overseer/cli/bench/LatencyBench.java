@@ -13,6 +13,7 @@ import io.overseer.v1.JobServiceGrpc;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,6 +31,8 @@ import picocli.CommandLine.Option;
       "A handler that starts before CreateJob's response arrives counts as 0 ms."
     })
 final class LatencyBench extends Scenario {
+  @Mixin PrefetchOption prefetch;
+
   @Option(names = "--jobs", paramLabel = "N", defaultValue = "500",
       description = "Jobs [${DEFAULT-VALUE}].")
   int jobs;
@@ -58,6 +61,7 @@ final class LatencyBench extends Scenario {
 
   @Override
   void validate() {
+    prefetch.validate();
     requirePositive("--jobs", jobs);
     requirePositive("--in-flight", inFlight);
     requirePositive("--workers", workers);
@@ -77,6 +81,7 @@ final class LatencyBench extends Scenario {
     report.settings.put("jobs", jobs);
     report.settings.put("rate", rate);
     report.settings.put("in_flight", inFlight);
+    report.settings.put("prefetch", prefetch.setting());
     report.settings.put("workers", workers);
     report.settings.put("warmup_jobs", warmupJobs);
     report.latencyOf = "per job, from CreateJob returning to the worker's handler starting";
@@ -106,8 +111,8 @@ final class LatencyBench extends Scenario {
     CreateJobRequest request = createRequest();
     BenchReport.Phase phase = report.phase("pickup @" + BenchReport.text(rate) + "/s");
     phase.throughput = false;
-    try (WorkerPool pool = new WorkerPool(
-        this::connect, workers, inFlight, queue, type, handler, listener).start()) {
+    try (WorkerPool pool = new WorkerPool(this::connect, workers, inFlight,
+            prefetch::forWorker, queue, type, handler, listener).start()) {
       Thread.sleep(1500); // the workers are idle and waiting in their claim long-poll
       rendezvous.window(Long.MAX_VALUE, Long.MAX_VALUE); // records nothing while warming up
       if (warmupJobs > 0) {

@@ -7,12 +7,17 @@ import io.overseer.client.worker.JobHandler;
 import io.overseer.client.worker.JobOutcome;
 import io.overseer.client.worker.WorkerListener;
 import io.overseer.v1.Job;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,6 +37,8 @@ import picocli.CommandLine.Option;
           + " CompleteJob being acknowledged."
     })
 final class ProcessBench extends Scenario {
+  @Mixin PrefetchOption prefetch;
+
   @Option(names = "--jobs", paramLabel = "N", defaultValue = "20000",
       description = "Jobs per round [${DEFAULT-VALUE}].")
   int jobs;
@@ -47,10 +54,15 @@ final class ProcessBench extends Scenario {
   int workers;
 
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
-      description = "Jobs of an untimed round first, at the largest --in-flight, so that this"
-          + " JVM's JIT compiles the worker path before the timed rounds; 0: none"
+      description = "Jobs per untimed round first, at the largest --in-flight, repeated (at most"
+          + " " + MAX_WARMUP_ROUNDS + " rounds) until this JVM's JIT compilers spent under"
+          + " 10% of the last round compiling, so the timed rounds see compiled code; 0: none"
           + " [${DEFAULT-VALUE}].")
   int warmupJobs;
+
+  static final int MAX_WARMUP_ROUNDS = 10;
+  /** Compilation time per round's wall time under which the JIT counts as settled. */
+  static final double SETTLED_JIT_SHARE = 0.10;
 
   @Option(names = "--batch", paramLabel = "B", defaultValue = "1000",
       description = "Jobs per BatchCreateJobs call when queueing (untimed) [${DEFAULT-VALUE}].")
@@ -63,6 +75,7 @@ final class ProcessBench extends Scenario {
 
   @Override
   void validate() {
+    prefetch.validate();
     requirePositive("--jobs", jobs);
     if (inFlight.isEmpty()) {
       throw new UsageException("--in-flight needs at least one number");
@@ -96,16 +109,12 @@ final class ProcessBench extends Scenario {
   void run(OverseerClient client, ServerMetrics metrics, BenchReport report) throws Exception {
     report.settings.put("jobs", jobs);
     report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
+    report.settings.put("prefetch", prefetch.setting());
     report.settings.put("workers", workers == 0 ? "auto (one per 32 in flight)" : workers);
     report.settings.put("warmup_jobs", warmupJobs);
     report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
     if (warmupJobs > 0) {
-      int j = inFlight.stream().max(Integer::compare).orElseThrow();
-      progress("warming up: " + warmupJobs + " jobs, " + j + " in flight (untimed)");
-      BenchReport discarded = new BenchReport(name(), "warm-up");
-      round(client, metrics, discarded, j, warmupJobs);
-      report.errors += discarded.errors; // a failure while warming up still counts
-      discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
+      warmUp(client, metrics, report, inFlight.stream().max(Integer::compare).orElseThrow());
     }
     int best = -1;
     for (int j : inFlight) {
@@ -113,6 +122,38 @@ final class ProcessBench extends Scenario {
       if (j > best) {
         best = j;
         report.headline = phase;
+      }
+    }
+  }
+
+  /**
+   * Untimed rounds until the JIT settles. A fresh JVM's C2 compiler kept recompiling the worker
+   * path (deoptimised code, new call sites) for 20-30 s and took a fifth of this machine's CPU
+   * inside the timed rounds of a single 5,000-job warm-up (perf); a worker process that runs for
+   * hours pays that once.
+   */
+  private void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
+      throws Exception {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
+    for (int r = 1; ; r++) {
+      progress("warming up: round " + r + ", " + warmupJobs + " jobs, " + j
+          + " in flight (untimed)");
+      long wallStart = System.nanoTime();
+      long compileStart = measurable ? jit.getTotalCompilationTime() : 0;
+      BenchReport discarded = new BenchReport(name(), "warm-up");
+      round(client, metrics, discarded, j, warmupJobs);
+      report.errors += discarded.errors; // a failure while warming up still counts
+      discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
+      double wallMillis = (System.nanoTime() - wallStart) / 1e6;
+      double share = measurable ? (jit.getTotalCompilationTime() - compileStart) / wallMillis : 0;
+      boolean settled = !measurable || share < SETTLED_JIT_SHARE;
+      if (settled || r == MAX_WARMUP_ROUNDS) {
+        report.settings.put("warmup_rounds", r);
+        report.notes.add(String.format(Locale.ROOT,
+            "warm-up: %d round(s) of %d jobs; the JIT compiled for %.0f%% of the last one%s", r,
+            warmupJobs, share * 100, settled ? "" : " (not settled: the timed rounds include it)"));
+        return;
       }
     }
   }
@@ -134,11 +175,11 @@ final class ProcessBench extends Scenario {
     AtomicLong lastDone = new AtomicLong(Long.MIN_VALUE);
     AtomicLong completed = new AtomicLong();
     AtomicLong finished = new AtomicLong();
-    ThreadLocal<long[]> handlerEnd = ThreadLocal.withInitial(() -> new long[1]);
+    Map<String, Long> handlerEnd = new ConcurrentHashMap<>(2 * j);
     JobHandler handler = ctx -> {
       long now = System.nanoTime();
       firstStart.compareAndSet(Long.MIN_VALUE, now);
-      handlerEnd.get()[0] = System.nanoTime();
+      handlerEnd.put(ctx.jobId(), System.nanoTime());
       return null;
     };
     WorkerListener listener = new WorkerListener() {
@@ -149,8 +190,10 @@ final class ProcessBench extends Scenario {
           return; // not ours (left by someone else on the queue)
         }
         if (outcome == JobOutcome.COMPLETED) {
-          // same thread as the handler: the Worker reports, then tells its listener
-          completion.add(now - handlerEnd.get()[0]);
+          Long handled = handlerEnd.remove(job.jobId());
+          if (handled != null) {
+            completion.add(now - handled);
+          }
           completed.incrementAndGet();
           lastDone.accumulateAndGet(now, Math::max);
         } else {
@@ -161,7 +204,8 @@ final class ProcessBench extends Scenario {
     };
     ServerMetrics.Window window = metrics.begin();
     try (WorkerPool pool =
-        new WorkerPool(this::connect, w, j, queue, type, handler, listener).start()) {
+        new WorkerPool(this::connect, w, j,
+            prefetch::forWorker, queue, type, handler, listener).start()) {
       await("processing", finished::get, count);
       phase.server = window.end();
     }

@@ -173,7 +173,7 @@ abstract class Scenario implements Callable<Integer> {
         done.incrementAndGet();
       }
     };
-    try (WorkerPool pool = new WorkerPool(this::connect, 4, 32, queue, type, ctx -> null,
+    try (WorkerPool pool = new WorkerPool(this::connect, 4, 32, c -> 0, queue, type, ctx -> null,
         counter).start()) {
       long lastDone = -1;
       long lastProgress = System.nanoTime();

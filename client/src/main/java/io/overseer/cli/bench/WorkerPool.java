@@ -7,11 +7,13 @@ import io.overseer.client.worker.WorkerListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
  * W {@link Worker} runtimes, each with its own client (its own TCP connection, as separate worker
- * processes would have), sharing J jobs in flight as evenly as possible (J/W each).
+ * processes would have), sharing J jobs in flight as evenly as possible (J/W each), each claiming
+ * {@code prefetch(its share)} jobs ahead.
  */
 final class WorkerPool implements AutoCloseable {
   /** In flight per worker when --workers is 0: one runtime for the peers' c=8 and c=32 alike. */
@@ -29,6 +31,7 @@ final class WorkerPool implements AutoCloseable {
       Supplier<OverseerClient> connect,
       int count,
       int inFlight,
+      IntUnaryOperator prefetch,
       String queue,
       String type,
       JobHandler handler,
@@ -50,6 +53,7 @@ final class WorkerPool implements AutoCloseable {
             .workerId(prefix + i)
             .queues(queue)
             .concurrency(concurrency)
+            .prefetch(prefetch.applyAsInt(concurrency))
             .claimWait(Duration.ofSeconds(10))
             .shutdownTimeout(Duration.ofSeconds(10))
             .handler(type, handler)

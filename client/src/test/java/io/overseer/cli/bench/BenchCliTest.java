@@ -44,6 +44,10 @@ class BenchCliTest {
     assertEquals(1, process.workers(32), "one worker runtime, as the peers run one process");
     assertEquals(2, process.workers(33));
     assertEquals(5000, process.warmupJobs);
+    assertEquals(32, process.prefetch.forWorker(32), "claims ahead as many as it runs");
+    assertEquals(0, ((ProcessBench) OverseerCli.commandLine()
+        .parseArgs("bench", "process", "--prefetch", "0").subcommand().subcommand()
+        .commandSpec().userObject()).prefetch.forWorker(32));
     assertEquals("bench", process.type);
 
     LatencyBench latency = (LatencyBench) OverseerCli.commandLine()
