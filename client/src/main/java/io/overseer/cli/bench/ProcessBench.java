@@ -189,8 +189,8 @@ final class ProcessBench extends Scenario {
         if (!ids.contains(job.jobId())) {
           return; // not ours (left by someone else on the queue)
         }
+        Long handled = handlerEnd.remove(job.jobId());
         if (outcome == JobOutcome.COMPLETED) {
-          Long handled = handlerEnd.remove(job.jobId());
           if (handled != null) {
             completion.add(now - handled);
           }

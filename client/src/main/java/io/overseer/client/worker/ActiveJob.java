@@ -42,6 +42,7 @@ final class ActiveJob implements JobContext {
 
   private final Object threadLock = new Object();
   private Thread handlerThread; // guarded by threadLock
+  private boolean handlerReturned; // guarded by threadLock
   private volatile StopReason stopReason = StopReason.NONE;
   private volatile boolean leaseLost;
   private volatile Runnable onStop = () -> {};
@@ -179,7 +180,9 @@ final class ActiveJob implements JobContext {
   private void stop(StopReason reason) {
     boolean first;
     synchronized (threadLock) {
-      first = stopReason == StopReason.NONE;
+      // once the handler returned, its outcome stands: a later stop (a shutdown timing out while
+      // the report waits) must not turn e.g. a non-retryable failure into a retryable hand-back
+      first = stopReason == StopReason.NONE && !handlerReturned;
       if (first) {
         stopReason = reason;
       }
@@ -204,6 +207,7 @@ final class ActiveJob implements JobContext {
   void unbindHandlerThread() {
     synchronized (threadLock) {
       handlerThread = null;
+      handlerReturned = true;
     }
     Thread.interrupted();
   }

@@ -1,14 +1,9 @@
 package io.overseer.client.worker;
 
-import com.google.protobuf.Duration;
-import io.grpc.StatusRuntimeException;
-import io.overseer.client.Backoff;
 import io.overseer.client.OverseerClient;
-import io.overseer.client.OverseerException;
-import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.Lease;
 import io.overseer.v1.WorkerServiceGrpc;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final long HAND_BACK_GRACE_MILLIS = 10_000;
-  private static final long CLAIM_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final OverseerClient client;
   private final boolean ownsClient;
@@ -69,10 +63,10 @@ public final class Worker implements AutoCloseable {
   private final ThreadPoolExecutor reportPool;
   private final ScheduledExecutorService scheduler;
   private final Set<ActiveJob> active = ConcurrentHashMap.newKeySet();
+  private final ClaimLoop claims;
   private final Thread claimThread;
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
-  private volatile boolean claiming;
   private volatile boolean terminated;
 
   Worker(
@@ -92,7 +86,7 @@ public final class Worker implements AutoCloseable {
     this.claimBudget = new Semaphore(settings.concurrency() + settings.prefetch());
     this.reporting = new Semaphore(settings.concurrency());
     // `concurrency` threads run handlers, taking claimed jobs in claim order; as many more send
-    // outcomes (at most `concurrency` reports are out, so a report never waits for a thread)
+    // outcomes (at most `concurrency` reports out, plus those of jobs that never started)
     this.handlerPool = fixedPool(settings.concurrency(), "overseer-job-");
     this.reportPool = fixedPool(settings.concurrency(), "overseer-report-");
     ScheduledThreadPoolExecutor timers =
@@ -105,13 +99,18 @@ public final class Worker implements AutoCloseable {
             });
     timers.setRemoveOnCancelPolicy(true);
     this.scheduler = timers;
-    this.claimThread = new Thread(this::claimLoop, "overseer-claim");
+    this.claims = new ClaimLoop(settings, stub, client.deadline(), claimBudget, this::startJob);
+    this.claimThread = new Thread(claims, "overseer-claim");
   }
 
   private static ThreadPoolExecutor fixedPool(int threads, String name) {
     AtomicInteger count = new AtomicInteger();
     return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-        new LinkedBlockingQueue<>(), r -> new Thread(r, name + count.incrementAndGet()));
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, name + count.incrementAndGet());
+          t.setDaemon(false); // awaitTermination waits for them, whoever started the thread
+          return t;
+        });
   }
 
   public static WorkerBuilder builder() {
@@ -125,7 +124,6 @@ public final class Worker implements AutoCloseable {
         throw new IllegalStateException("worker already started");
       }
       started = true;
-      claiming = true;
     }
     log.info("worker {} claiming {} on {}, concurrency {}",
         settings.workerId(), settings.types(),
@@ -158,13 +156,13 @@ public final class Worker implements AutoCloseable {
    *
    * @return true if every job in flight finished within the timeout
    */
-  public boolean shutdown(java.time.Duration timeout) {
+  public boolean shutdown(Duration timeout) {
     synchronized (lifecycle) {
       if (terminated) {
         return true;
       }
       terminated = true;
-      claiming = false;
+      claims.stop();
     }
     claimThread.interrupt();
     try {
@@ -193,8 +191,12 @@ public final class Worker implements AutoCloseable {
       active.forEach(ActiveJob::stopForShutdown);
       return false;
     } finally {
-      handlerPool.shutdownNow();
-      reportPool.shutdownNow();
+      for (Runnable dropped : handlerPool.shutdownNow()) {
+        ((HandlerTask) dropped).abandon();
+      }
+      for (Runnable dropped : reportPool.shutdownNow()) {
+        ((ReportTask) dropped).abandon(); // also frees a handler thread waiting for its permit
+      }
       completions.close();
       scheduler.shutdownNow();
       if (ownsClient) {
@@ -219,114 +221,83 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private void claimLoop() {
-    Backoff backoff = Backoff.slow();
-    boolean backlog = false;
-    while (claiming) {
-      int slots;
-      try {
-        claimBudget.acquire(); // wait until at least one more job may be claimed
-      } catch (InterruptedException e) {
-        return;
-      }
-      slots = 1 + claimBudget.drainPermits();
-      if (backlog) {
-        try {
-          slots += gatherSlots(slots);
-        } catch (InterruptedException e) {
-          claimBudget.release(slots);
-          return;
-        }
-      }
-      List<Lease> leases;
-      try {
-        leases = claim(slots);
-        backoff.reset();
-      } catch (StatusRuntimeException e) {
-        claimBudget.release(slots);
-        if (!claiming) {
-          return;
-        }
-        OverseerException error = OverseerException.from(e);
-        if (error.isTransient()) {
-          log.debug("worker {}: claim failed ({}), retrying", settings.workerId(), error);
-        } else {
-          log.warn("worker {}: claim failed: {}", settings.workerId(), error.getMessage());
-        }
-        if (!backoff.sleep()) {
-          return;
-        }
-        continue;
-      }
-      int started = 0;
-      for (Lease lease : leases) {
-        // never more than asked for; a surplus lease is left to expire rather than overbooking
-        if (started == slots) {
-          log.error("worker {}: server leased more jobs than asked for; ignoring {}",
-              settings.workerId(), lease.getJob().getId());
-          continue;
-        }
-        startJob(lease);
-        started++;
-      }
-      claimBudget.release(slots - started);
-      backlog = started == slots; // a full claim: more jobs are probably waiting
-    }
-  }
-
-  /**
-   * While jobs are waiting (the last claim came back full) and most slots are busy, waits up to
-   * {@link #CLAIM_LINGER_NANOS} for a quarter of the slots to free up, so that one claim (one
-   * commit) fetches several jobs instead of one each: the jobs already queued wait that long at
-   * most, and an idle worker never waits. Returns how many more slots it took.
-   */
-  private int gatherSlots(int have) throws InterruptedException {
-    int want = Math.max(1, (settings.concurrency() + settings.prefetch()) / 4);
-    int more = 0;
-    long until = System.nanoTime() + CLAIM_LINGER_NANOS;
-    while (have + more < want) {
-      long left = until - System.nanoTime();
-      if (left <= 0 || !claimBudget.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        break;
-      }
-      more += 1 + claimBudget.drainPermits();
-    }
-    return more;
-  }
-
-  private List<Lease> claim(int maxJobs) {
-    java.time.Duration wait = settings.claimWait();
-    java.time.Duration callDeadline =
-        wait.plus(client.deadline() != null ? client.deadline() : java.time.Duration.ofSeconds(30));
-    ClaimJobsRequest request =
-        ClaimJobsRequest.newBuilder()
-            .setWorkerId(settings.workerId())
-            .addAllQueues(settings.queues())
-            .addAllTypes(settings.types())
-            .setMaxJobs(maxJobs)
-            .setWait(protoDuration(wait))
-            .setLeaseDuration(protoDuration(settings.leaseDuration()))
-            .build();
-    return stub.withDeadlineAfter(callDeadline.toMillis(), TimeUnit.MILLISECONDS)
-        .claimJobs(request)
-        .getLeasesList();
-  }
-
   private void startJob(Lease lease) {
     ActiveJob job = new ActiveJob(lease, settings, stub);
     JobHeartbeat heartbeat = new JobHeartbeat(job, scheduler, client.workerAsyncStub(), settings);
     job.attachHeartbeat(heartbeat);
     active.add(job);
-    Runnable run = () -> runJob(job);
+    HandlerTask task = new HandlerTask(job);
     job.onStop(() -> {
       // stopped while waiting for a handler thread: take it out of the line and report it now,
       // rather than after a handler of this worker frees up
-      if (handlerPool.remove(run)) {
+      if (handlerPool.remove(task)) {
         reportNow(job);
       }
     });
+    handlerPool.execute(task); // queued before any heartbeat can stop it
     heartbeat.start();
-    handlerPool.execute(run);
+  }
+
+  /** A claimed job waiting for (or running on) a handler thread. */
+  private final class HandlerTask implements Runnable {
+    final ActiveJob job;
+
+    HandlerTask(ActiveJob job) {
+      this.job = job;
+    }
+
+    @Override
+    public void run() {
+      runJob(job);
+    }
+
+    /** The pool was stopped before the job started. */
+    void abandon() {
+      claimBudget.release();
+      done(job);
+      log.warn("{}: the worker stopped before the job started; it comes back when its lease "
+          + "expires", job);
+    }
+  }
+
+  /**
+   * An outcome to send. {@code admitted}: it holds one of the {@code concurrency} report permits;
+   * else it is a job that never started (see {@link #reportNow}) and holds its claim budget.
+   */
+  private final class ReportTask implements Runnable {
+    final ActiveJob job;
+    final JobRunner.Handled handled;
+    final boolean admitted;
+
+    ReportTask(ActiveJob job, JobRunner.Handled handled, boolean admitted) {
+      this.job = job;
+      this.handled = handled;
+      this.admitted = admitted;
+    }
+
+    @Override
+    public void run() {
+      try {
+        JobRunner.Report report = runner.report(job, handled);
+        log.debug("{} finished: {}", job, report.outcome());
+        callListener(
+            () -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
+      } finally {
+        release();
+      }
+    }
+
+    /** The pool was stopped (or refused it) before it was sent: give back what it holds. */
+    void abandon() {
+      release();
+      log.warn("{}: the worker stopped before the outcome was reported; the job comes back when "
+          + "its lease expires", job);
+    }
+
+    private void release() {
+      (admitted ? reporting : claimBudget).release();
+      done(job);
+    }
   }
 
   /**
@@ -334,71 +305,42 @@ public final class Worker implements AutoCloseable {
    * {@code prefetch} of them; taking a report permit here could wait on the reports queued behind).
    */
   private void reportNow(ActiveJob job) {
+    submit(new ReportTask(job, JobRunner.notStarted(job), false));
+  }
+
+  private void submit(ReportTask task) {
     try {
-      reportPool.execute(() -> {
-        try {
-          sendOutcome(job, JobRunner.notStarted(job));
-        } finally {
-          claimBudget.release();
-          done(job);
-        }
-      });
+      reportPool.execute(task);
     } catch (RejectedExecutionException e) {
-      claimBudget.release();
-      done(job);
-      log.warn("{}: the worker stopped before the job was handed back; it comes back when its "
-          + "lease expires", job);
+      task.abandon();
     }
   }
 
   private void runJob(ActiveJob job) {
-    boolean handedOver = false;
+    boolean submitted = false;
     try {
       Thread.interrupted(); // an interrupt left over from a previous job is not for this one
       JobRunner.Handled handled;
       if (job.stopReason() != ActiveJob.StopReason.NONE) {
-        // cancelled, lost or shut down while it waited for a handler thread: never start it
+        // cancelled, lost or shut down while it waited and not taken out of the line in time
         handled = JobRunner.notStarted(job);
       } else {
-        notify(() -> listener.jobStarted(job));
+        callListener(() -> listener.jobStarted(job));
         log.debug("{} started", job);
         handled = runner.runHandler(job, handlers.get(job.type()));
       }
       // the handler is done: its claim budget may fetch the next job while this one is reported,
-      // as long as no more than `concurrency` reports are out (else it waits: back-pressure)
+      // as long as no more than `concurrency` reports are out (else it waits: back-pressure;
+      // permits of reports the pool drops at shutdown are given back, see ReportTask.abandon)
       reporting.acquireUninterruptibly();
-      try {
-        reportPool.execute(() -> report(job, handled));
-        handedOver = true;
-      } catch (RejectedExecutionException e) {
-        log.warn("{}: the worker stopped before the outcome was reported; the job comes back "
-            + "when its lease expires", job);
-      } finally {
-        if (!handedOver) {
-          reporting.release();
-        }
-      }
+      submit(new ReportTask(job, handled, true));
+      submitted = true;
     } finally {
       claimBudget.release();
-      if (!handedOver) {
-        done(job);
+      if (!submitted) {
+        done(job); // e.g. a listener threw an Error: at least stop the heartbeats
       }
     }
-  }
-
-  private void report(ActiveJob job, JobRunner.Handled handled) {
-    try {
-      sendOutcome(job, handled);
-    } finally {
-      reporting.release();
-      done(job);
-    }
-  }
-
-  private void sendOutcome(ActiveJob job, JobRunner.Handled handled) {
-    JobRunner.Report report = runner.report(job, handled);
-    log.debug("{} finished: {}", job, report.outcome());
-    notify(() -> listener.jobFinished(job, report.outcome(), report.job(), report.error()));
   }
 
   private void done(ActiveJob job) {
@@ -406,15 +348,11 @@ public final class Worker implements AutoCloseable {
     active.remove(job);
   }
 
-  private void notify(Runnable callback) {
+  private void callListener(Runnable callback) {
     try {
       callback.run();
     } catch (RuntimeException e) {
       log.warn("worker listener failed", e);
     }
-  }
-
-  static Duration protoDuration(java.time.Duration d) {
-    return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
   }
 }

@@ -470,26 +470,39 @@ class WorkerTest {
   }
 
   @Test
-  void shutdownHandsBackWaitingJobsWithoutStartingThem() throws Exception {
+  void shutdownHandsBackAWaitingJobAtOnceWithoutStartingIt() throws Exception {
     CountDownLatch firstStarted = new CountDownLatch(1);
+    CountDownLatch firstMayReturn = new CountDownLatch(1);
     AtomicInteger handlerRuns = new AtomicInteger();
     startWorker(1, 1, Duration.ofMillis(10), ctx -> {
       handlerRuns.incrementAndGet();
       firstStarted.countDown();
-      new CountDownLatch(1).await(); // only an interrupt gets out of here
+      try {
+        new CountDownLatch(1).await(); // until the shutdown interrupts it
+      } catch (InterruptedException e) {
+        firstMayReturn.await(); // and then holds its thread until the test lets go
+        throw e;
+      }
       return null;
     });
     server.workers.offer("demo", Map.of("i", 0));
-    server.workers.offer("demo", Map.of("i", 1));
+    String waiting = server.workers.offer("demo", Map.of("i", 1)).getJob().getId();
     assertTrue(firstStarted.await(WAIT, TimeUnit.SECONDS));
     Poll.until(Duration.ofSeconds(WAIT), "the second job claimed", () -> worker.activeJobs() == 2);
 
-    assertFalse(worker.shutdown(Duration.ofMillis(100)));
+    Thread stopper = new Thread(() -> worker.shutdown(Duration.ofMillis(100)));
+    stopper.start();
+    // the waiting job goes back while the only handler thread is still busy
+    FailJobRequest handedBack = server.workers.failures.poll(WAIT, TimeUnit.SECONDS);
+    assertNotNull(handedBack, "the waiting job was not handed back");
+    assertEquals(waiting, handedBack.getJobId());
+    assertTrue(handedBack.getRetryable());
+    assertTrue(handedBack.getErrorMessage().contains("shut down"), handedBack.getErrorMessage());
 
+    firstMayReturn.countDown();
+    stopper.join();
+    assertNotNull(server.workers.failures.poll(WAIT, TimeUnit.SECONDS), "first job handed back");
     for (int i = 0; i < 2; i++) {
-      FailJobRequest handedBack = server.workers.failures.poll(WAIT, TimeUnit.SECONDS);
-      assertNotNull(handedBack, "job " + i + " was not handed back");
-      assertTrue(handedBack.getRetryable());
       assertEquals(JobOutcome.RETRYING, nextFinished().outcome());
     }
     assertEquals(1, handlerRuns.get(), "the waiting job's handler ran");
