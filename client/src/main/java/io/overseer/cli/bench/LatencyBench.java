@@ -49,9 +49,10 @@ final class LatencyBench extends Scenario {
       description = "Worker runtimes [${DEFAULT-VALUE}].")
   int workers;
 
-  @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "200",
+  @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "3000",
       description = "Jobs sent first at the same rate and not measured, so that this JVM's JIT"
-          + " has compiled the producer and worker paths; 0: none [${DEFAULT-VALUE}].")
+          + " has compiled the producer and worker paths (200 at 50/s left it compiling through"
+          + " the measured jobs); 0: none [${DEFAULT-VALUE}].")
   int warmupJobs;
 
   @Override

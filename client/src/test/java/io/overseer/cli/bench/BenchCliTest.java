@@ -54,7 +54,7 @@ class BenchCliTest {
         .parseArgs("bench", "latency").subcommand().subcommand().commandSpec().userObject();
     assertEquals(500, latency.jobs);
     assertEquals(50.0, latency.rate);
-    assertEquals(200, latency.warmupJobs);
+    assertEquals(3000, latency.warmupJobs);
 
     CreateBench create = (CreateBench) OverseerCli.commandLine()
         .parseArgs("bench", "create").subcommand().subcommand().commandSpec().userObject();
