@@ -127,10 +127,10 @@ final class ProcessBench extends Scenario {
   }
 
   /**
-   * Untimed rounds until the JIT settles. A fresh JVM's C2 compiler kept recompiling the worker
-   * path (deoptimised code, new call sites) for 20-30 s and took a fifth of this machine's CPU
-   * inside the timed rounds of a single 5,000-job warm-up (perf); a worker process that runs for
-   * hours pays that once.
+   * Untimed rounds until the JIT settles. A fresh JVM's C2 compiler kept compiling and
+   * deoptimising the worker path 30-50 s into a run (LogCompilation) and took a fifth of this
+   * machine's CPU inside the timed rounds after a single 5,000-job warm-up (perf); a worker
+   * process that runs for hours pays that once.
    */
   private void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
       throws Exception {
