@@ -23,7 +23,6 @@ final class ClaimLoop implements Runnable {
   private static final long CLAIM_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final WorkerSettings settings;
-  private final String workerId;
   private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
   private final java.time.Duration clientDeadline;
   private final Semaphore budget;
@@ -33,7 +32,6 @@ final class ClaimLoop implements Runnable {
   ClaimLoop(WorkerSettings settings, WorkerServiceGrpc.WorkerServiceBlockingStub stub,
       java.time.Duration clientDeadline, Semaphore budget, Consumer<Lease> start) {
     this.settings = settings;
-    this.workerId = settings.workerId();
     this.stub = stub;
     this.clientDeadline = clientDeadline;
     this.budget = budget;
@@ -76,9 +74,9 @@ final class ClaimLoop implements Runnable {
         }
         OverseerException error = OverseerException.from(e);
         if (error.isTransient()) {
-          log.debug("worker {}: claim failed ({}), retrying", workerId, error);
+          log.debug("worker {}: claim failed ({}), retrying", settings.workerId(), error);
         } else {
-          log.warn("worker {}: claim failed: {}", workerId, error.getMessage());
+          log.warn("worker {}: claim failed: {}", settings.workerId(), error.getMessage());
         }
         if (!backoff.sleep()) {
           return;
@@ -90,7 +88,7 @@ final class ClaimLoop implements Runnable {
         // never more than asked for; a surplus lease is left to expire rather than overbooking
         if (started == slots) {
           log.error("worker {}: server leased more jobs than asked for; ignoring {}",
-              workerId, lease.getJob().getId());
+              settings.workerId(), lease.getJob().getId());
           continue;
         }
         start.accept(lease);
