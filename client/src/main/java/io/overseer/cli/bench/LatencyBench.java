@@ -50,10 +50,15 @@ final class LatencyBench extends Scenario {
   int workers;
 
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "3000",
-      description = "Jobs sent first at the same rate and not measured, so that this JVM's JIT"
-          + " has compiled the producer and worker paths (200 at 50/s left it compiling through"
-          + " the measured jobs); 0: none [${DEFAULT-VALUE}].")
+      description = "Jobs per round sent first at the same rate and not measured, repeated (at"
+          + " most " + MAX_WARMUP_ROUNDS + " rounds, none begun after " + MAX_WARMUP_SECONDS
+          + " s) until this JVM's JIT compilers spent under 10% of the last round compiling:"
+          + " 200 jobs at 50/s, or 3,000 at 758/s, left it compiling through the measured jobs;"
+          + " 0: none [${DEFAULT-VALUE}].")
   int warmupJobs;
+
+  static final int MAX_WARMUP_ROUNDS = 30;
+  static final long MAX_WARMUP_SECONDS = 120;
 
   @Override
   String name() {
@@ -117,9 +122,16 @@ final class LatencyBench extends Scenario {
       Thread.sleep(1500); // the workers are idle and waiting in their claim long-poll
       rendezvous.window(Long.MAX_VALUE, Long.MAX_VALUE); // records nothing while warming up
       if (warmupJobs > 0) {
-        progress("warming up: " + warmupJobs + " jobs at " + BenchReport.text(rate) + "/s (not measured)");
-        pace(async, request, warmupJobs, rendezvous, null, errors, createFailed);
-        await("warm-up", () -> finished.get() + createFailed.get(), warmupJobs);
+        JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
+            warmupJobs + " jobs at the rate", r -> {
+              progress("warming up: round " + r + ", " + warmupJobs + " jobs at "
+                  + BenchReport.text(rate) + "/s (not measured)");
+              long ended = finished.get() + createFailed.get();
+              pace(async, request, warmupJobs, rendezvous, null, errors, createFailed);
+              await("warm-up", () -> finished.get() + createFailed.get(), ended + warmupJobs);
+            });
+        report.settings.put("warmup_rounds", warm.rounds());
+        report.notes.add(warm.note());
       }
       long startedBefore = started.get();
       long endedBefore = finished.get() + createFailed.get();

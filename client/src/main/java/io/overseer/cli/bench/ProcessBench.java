@@ -7,11 +7,8 @@ import io.overseer.client.worker.JobHandler;
 import io.overseer.client.worker.JobOutcome;
 import io.overseer.client.worker.WorkerListener;
 import io.overseer.v1.Job;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,8 +58,7 @@ final class ProcessBench extends Scenario {
   int warmupJobs;
 
   static final int MAX_WARMUP_ROUNDS = 10;
-  /** Compilation time per round's wall time under which the JIT counts as settled. */
-  static final double SETTLED_JIT_SHARE = 0.10;
+  static final long MAX_WARMUP_SECONDS = 180;
 
   @Option(names = "--batch", paramLabel = "B", defaultValue = "1000",
       description = "Jobs per BatchCreateJobs call when queueing (untimed) [${DEFAULT-VALUE}].")
@@ -126,36 +122,20 @@ final class ProcessBench extends Scenario {
     }
   }
 
-  /**
-   * Untimed rounds until the JIT settles. A fresh JVM's C2 compiler kept compiling and
-   * deoptimising the worker path 30-50 s into a run (LogCompilation) and took a fifth of this
-   * machine's CPU inside the timed rounds after a single 5,000-job warm-up (perf); a worker
-   * process that runs for hours pays that once.
-   */
+  /** Untimed rounds at the largest in-flight until the JIT settles ({@link JitWarmUp}). */
   private void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
       throws Exception {
-    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
-    for (int r = 1; ; r++) {
-      progress("warming up: round " + r + ", " + warmupJobs + " jobs, " + j
-          + " in flight (untimed)");
-      long wallStart = System.nanoTime();
-      long compileStart = measurable ? jit.getTotalCompilationTime() : 0;
-      BenchReport discarded = new BenchReport(name(), "warm-up");
-      round(client, metrics, discarded, j, warmupJobs);
-      report.errors += discarded.errors; // a failure while warming up still counts
-      discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
-      double wallMillis = (System.nanoTime() - wallStart) / 1e6;
-      double share = measurable ? (jit.getTotalCompilationTime() - compileStart) / wallMillis : 0;
-      boolean settled = !measurable || share < SETTLED_JIT_SHARE;
-      if (settled || r == MAX_WARMUP_ROUNDS) {
-        report.settings.put("warmup_rounds", r);
-        report.notes.add(String.format(Locale.ROOT,
-            "warm-up: %d round(s) of %d jobs; the JIT compiled for %.0f%% of the last one%s", r,
-            warmupJobs, share * 100, settled ? "" : " (not settled: the timed rounds include it)"));
-        return;
-      }
-    }
+    JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
+        warmupJobs + " jobs", r -> {
+          progress("warming up: round " + r + ", " + warmupJobs + " jobs, " + j
+              + " in flight (untimed)");
+          BenchReport discarded = new BenchReport(name(), "warm-up");
+          round(client, metrics, discarded, j, warmupJobs);
+          report.errors += discarded.errors; // a failure while warming up still counts
+          discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
+        });
+    report.settings.put("warmup_rounds", warm.rounds());
+    report.notes.add(warm.note());
   }
 
   private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
