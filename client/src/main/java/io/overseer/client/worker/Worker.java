@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * at most {@code concurrency} handlers run at once and up to {@code prefetch} jobs wait, leased
  * and heartbeated, to start the moment a handler returns; one stopped (cancelled, lease lost,
  * shutdown) while it waits never starts and is reported at once. An outcome is sent from a
- * report thread while the handler thread already runs the next job; at most {@code concurrency}
- * reports are out at once (a finished job keeps its budget until one is), so a worker holds at
- * most {@code 2 * concurrency + prefetch} leases. While a backlog lasts it lets some budget free
+ * report thread while the handler thread already runs the next job; at most {@code concurrency +
+ * prefetch} reports are out at once, as many as it may hold claimed (a finished job keeps its
+ * budget until one is free), so a worker holds at most {@code 2 * (concurrency + prefetch)}
+ * leases. While a backlog lasts it lets some budget free
  * up before it claims, so claims come in batches. One scheduler thread times every job's
  * heartbeats; the calls themselves are asynchronous. Completions that finish together are
  * reported in one call (see {@link CompletionSender}).
@@ -84,11 +85,13 @@ public final class Worker implements AutoCloseable {
     this.completions = new CompletionSender(stub, settings.workerId());
     this.runner = new JobRunner(stub, completions, settings);
     this.claimBudget = new Semaphore(settings.concurrency() + settings.prefetch());
-    this.reporting = new Semaphore(settings.concurrency());
-    // `concurrency` threads run handlers, taking claimed jobs in claim order; as many more send
-    // outcomes (at most `concurrency` reports out, plus those of jobs that never started)
+    this.reporting = new Semaphore(settings.concurrency() + settings.prefetch());
+    // `concurrency` threads run handlers, taking claimed jobs in claim order; `concurrency +
+    // prefetch` send outcomes (at most that many reports out, plus those of jobs that never
+    // started). With prefetch, handlers free up faster than one BatchCompleteJobs round trip
+    // per `concurrency` reports: a bound of `concurrency` capped a worker at concurrency / RTT.
     this.handlerPool = fixedPool(settings.concurrency(), "overseer-job-");
-    this.reportPool = fixedPool(settings.concurrency(), "overseer-report-");
+    this.reportPool = fixedPool(settings.concurrency() + settings.prefetch(), "overseer-report-");
     ScheduledThreadPoolExecutor timers =
         new ScheduledThreadPoolExecutor(
             1,
@@ -261,8 +264,9 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * An outcome to send. {@code admitted}: it holds one of the {@code concurrency} report permits;
-   * else it is a job that never started (see {@link #reportNow}) and holds its claim budget.
+   * An outcome to send. {@code admitted}: it holds one of the {@code concurrency + prefetch}
+   * report permits; else it is a job that never started (see {@link #reportNow}) and holds its
+   * claim budget.
    */
   private final class ReportTask implements Runnable {
     final ActiveJob job;
@@ -301,7 +305,7 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Reports a job that never started, outside the {@code concurrency} bound on reports (at most
+   * Reports a job that never started, outside the bound on reports out (at most
    * {@code prefetch} of them; taking a report permit here could wait on the reports queued behind).
    */
   private void reportNow(ActiveJob job) {
@@ -330,7 +334,7 @@ public final class Worker implements AutoCloseable {
         handled = runner.runHandler(job, handlers.get(job.type()));
       }
       // the handler is done: its claim budget may fetch the next job while this one is reported,
-      // as long as no more than `concurrency` reports are out (else it waits: back-pressure;
+      // as long as no more than `concurrency + prefetch` reports are out (else it waits: back-pressure;
       // permits of reports the pool drops at shutdown are given back, see ReportTask.abandon)
       reporting.acquireUninterruptibly();
       submit(new ReportTask(job, handled, true));

@@ -65,8 +65,9 @@ public final class WorkerBuilder {
   }
 
   /**
-   * Handlers run at once (1). A worker holds at most twice as many leases, plus its
-   * {@link #prefetch}: the jobs running and those whose outcome is being reported.
+   * Handlers run at once (1). A worker holds at most {@code 2 * (concurrency + prefetch)}
+   * leases: the jobs it may hold claimed (running or waiting, see {@link #prefetch}) and as many
+   * whose outcome is being reported.
    */
   public WorkerBuilder concurrency(int concurrency) {
     if (concurrency < 1 || concurrency > 1000) {
@@ -81,8 +82,8 @@ public final class WorkerBuilder {
    * and start the moment a handler returns, so a handler does not wait for a claim round trip and
    * claims come in bigger batches. The cost: a job waits here for a handler of this worker while
    * another worker may be idle, so keep it 0 for long jobs; for many short jobs, up to
-   * {@code concurrency} pays. A worker then holds at most {@code 2 * concurrency + prefetch}
-   * leases.
+   * {@code concurrency} pays. It also lets as many more reports be out at once (see {@link
+   * #concurrency}), so that handlers freed at once are not held back by report round trips.
    */
   public WorkerBuilder prefetch(int prefetch) {
     if (prefetch < 0 || prefetch > 1000) {

@@ -326,6 +326,32 @@ class WorkerTest {
   }
 
   @Test
+  void reportsOutAreBoundedByTheClaimBudget() throws Exception {
+    HeldBatch held = new HeldBatch();
+    AtomicInteger started = new AtomicInteger();
+    startWorker(1, 1, Duration.ofMillis(10), ctx -> {
+      started.incrementAndGet();
+      return JobResult.empty();
+    });
+    for (int i = 0; i < 4; i++) {
+      server.workers.offer("demo", Map.of());
+    }
+    held.awaitSent();
+    // concurrency + prefetch = 2 reports may be out: the held one and one waiting behind it...
+    Poll.until(Duration.ofSeconds(WAIT), "a second report waiting behind the held call",
+        () -> worker.completionsWaiting() == 1);
+    Poll.until(Duration.ofSeconds(WAIT), "the third job to start", () -> started.get() == 3);
+    // ...the third job's report would be a third one out: it keeps its handler and its budget
+    Poll.holdsFor(Duration.ofMillis(300), "no fourth job while two reports are out",
+        () -> started.get() == 3 && worker.completionsWaiting() == 1);
+    held.release.countDown();
+    for (int i = 0; i < 4; i++) {
+      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
+    }
+    assertEquals(4, started.get());
+  }
+
+  @Test
   void aFailedBatchCallIsRetriedPerReport() throws Exception {
     server.workers.beforeBatch.add(() -> {
       throw Status.UNAVAILABLE.withDescription("node restarting").asRuntimeException();
