@@ -77,7 +77,15 @@ class BenchScenariosTest {
 
   @Test
   void createLatencyWatchAndE2e() {
-    bench("create", "--jobs", "200", "--concurrency", "4", "--batch", "50");
+    String create = bench("create", "--jobs", "200", "--concurrency", "4", "--batch", "50",
+        "--warmup-jobs", "100");
+    for (String phase : new String[] {"single c=1", "single c=4", "batch b=50"}) {
+      assertTrue(Pattern.compile("\"name\"\\s*:\\s*\"" + phase + "\",\\s*\"jobs\"\\s*:\\s*200\\b")
+          .matcher(create).find(), "phase " + phase + " counts its 200 jobs, not the warm-up's: " + create);
+    }
+    assertTrue(Pattern.compile("c=4 warm-up: \\d+ round\\(s\\) of 100 jobs").matcher(create).find()
+        && Pattern.compile("batch warm-up: \\d+ round\\(s\\) of 100 jobs").matcher(create).find(),
+        "the notes say how many warm-up rounds ran: " + create);
     String latency = bench("latency", "--jobs", "20", "--rate", "50", "--warmup-jobs", "10");
     assertTrue(Pattern.compile("\"name\"\\s*:\\s*\"pickup[^\"]*\",\\s*\"jobs\"\\s*:\\s*20\\b").matcher(latency).find(),
         "the pickup phase counts the 20 measured jobs, not the warm-up's: " + latency);

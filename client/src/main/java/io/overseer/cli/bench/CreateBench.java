@@ -37,6 +37,16 @@ final class CreateBench extends Scenario {
           + " batch phase.")
   int batch;
 
+  @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
+      description = "Before the c=C phase and before the batch phase: untimed rounds of N jobs"
+          + " of that phase's calls, repeated (at most " + MAX_WARMUP_ROUNDS + ") until this"
+          + " JVM's JIT compilers spent under 10% of the last round compiling (the c=1 phase"
+          + " warms only its own path); 0: none [${DEFAULT-VALUE}].")
+  int warmupJobs;
+
+  static final int MAX_WARMUP_ROUNDS = 10;
+  static final long MAX_WARMUP_SECONDS = 120;
+
   @Option(names = "--keep", description = "Leave the created jobs queued (default: drain them).")
   boolean keep;
 
@@ -49,6 +59,9 @@ final class CreateBench extends Scenario {
   void validate() {
     requirePositive("--jobs", jobs);
     requirePositive("--concurrency", concurrency);
+    if (warmupJobs < 0) {
+      throw new UsageException("--warmup-jobs must be 0 (none) or more");
+    }
     if (concurrency > 1000) {
       throw new UsageException("--concurrency must be at most 1000");
     }
@@ -63,21 +76,48 @@ final class CreateBench extends Scenario {
     report.settings.put("concurrency", concurrency);
     report.settings.put("batch", batch);
     report.latencyOf = "one call, from sending CreateJob (or BatchCreateJobs) to its response";
+    report.settings.put("warmup_jobs", warmupJobs);
     List<Integer> callers = concurrency == 1 ? List.of(1) : List.of(1, concurrency);
     for (int c : callers) {
-      BenchReport.Phase phase = single(client, metrics, report, c);
+      if (c > 1) {
+        warmUp(report, "c=" + c, discarded -> single(client, metrics, discarded, c, warmupJobs));
+      }
+      BenchReport.Phase phase = single(client, metrics, report, c, jobs);
       if (c == concurrency) {
         report.headline = phase;
       }
     }
     if (batch > 0) {
-      batched(client, metrics, report);
+      warmUp(report, "batch", discarded -> batched(client, metrics, discarded, warmupJobs));
+      batched(client, metrics, report, jobs);
     }
   }
 
+  private interface WarmUpRound {
+    void run(BenchReport discarded) throws Exception;
+  }
+
+  /**
+   * Untimed rounds of a phase's own calls until the JIT settles ({@link JitWarmUp}): the c=1
+   * phase warms the one-caller path, not the paths of many callers or of batches.
+   */
+  private void warmUp(BenchReport report, String what, WarmUpRound round) throws Exception {
+    if (warmupJobs == 0) {
+      return;
+    }
+    JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
+        warmupJobs + " jobs", r -> {
+          progress("warming up " + what + ": round " + r + ", " + warmupJobs + " jobs (untimed)");
+          BenchReport discarded = new BenchReport(name(), "warm-up");
+          round.run(discarded);
+          report.errors += discarded.errors; // a failure while warming up still counts
+        });
+    report.notes.add(what + " " + warm.note());
+  }
+
   private BenchReport.Phase single(OverseerClient client, ServerMetrics metrics,
-      BenchReport report, int callers) throws InterruptedException {
-    progress("CreateJob, " + callers + " concurrent caller(s), " + jobs + " jobs");
+      BenchReport report, int callers, int count) throws InterruptedException {
+    progress("CreateJob, " + callers + " concurrent caller(s), " + count + " jobs");
     BenchReport.Phase phase = report.phase("single c=" + callers);
     Samples samples = new Samples();
     Errors errors = new Errors();
@@ -89,7 +129,7 @@ final class CreateBench extends Scenario {
     long start = System.nanoTime();
     for (int i = 0; i < callers; i++) {
       Thread t = new Thread(() -> {
-        while (next.getAndIncrement() < jobs && errors.count() < 100) {
+        while (next.getAndIncrement() < count && errors.count() < 100) {
           long t0 = System.nanoTime();
           try {
             client.create(request);
@@ -115,8 +155,8 @@ final class CreateBench extends Scenario {
     return phase;
   }
 
-  private void batched(OverseerClient client, ServerMetrics metrics, BenchReport report) {
-    progress("BatchCreateJobs of " + batch + ", one caller, " + jobs + " jobs");
+  private void batched(OverseerClient client, ServerMetrics metrics, BenchReport report, int count) {
+    progress("BatchCreateJobs of " + batch + ", one caller, " + count + " jobs");
     BenchReport.Phase phase = report.phase("batch b=" + batch);
     Samples samples = new Samples();
     Errors errors = new Errors();
@@ -125,8 +165,8 @@ final class CreateBench extends Scenario {
     long calls = 0;
     ServerMetrics.Window window = metrics.begin();
     long start = System.nanoTime();
-    for (long done = 0; done < jobs && errors.count() < 10; ) {
-      int n = (int) Math.min(batch, jobs - done);
+    for (long done = 0; done < count && errors.count() < 10; ) {
+      int n = (int) Math.min(batch, count - done);
       List<CreateJobRequest> requests = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         requests.add(request);
