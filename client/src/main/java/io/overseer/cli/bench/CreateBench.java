@@ -80,7 +80,7 @@ final class CreateBench extends Scenario {
     List<Integer> callers = concurrency == 1 ? List.of(1) : List.of(1, concurrency);
     for (int c : callers) {
       if (c > 1) {
-        warmUp(report, "c=" + c, discarded -> single(client, metrics, discarded, c, warmupJobs));
+        warmUp(report, "c=" + c, (r, discarded) -> single(client, metrics, discarded, c, warmupJobs));
       }
       BenchReport.Phase phase = single(client, metrics, report, c, jobs);
       if (c == concurrency) {
@@ -88,31 +88,23 @@ final class CreateBench extends Scenario {
       }
     }
     if (batch > 0) {
-      warmUp(report, "batch", discarded -> batched(client, metrics, discarded, warmupJobs));
+      warmUp(report, "batch", (r, discarded) -> batched(client, metrics, discarded, warmupJobs));
       batched(client, metrics, report, jobs);
     }
-  }
-
-  private interface WarmUpRound {
-    void run(BenchReport discarded) throws Exception;
   }
 
   /**
    * Untimed rounds of a phase's own calls until the JIT settles ({@link JitWarmUp}): the c=1
    * phase warms the one-caller path, not the paths of many callers or of batches.
    */
-  private void warmUp(BenchReport report, String what, WarmUpRound round) throws Exception {
-    if (warmupJobs == 0) {
-      return;
+  private void warmUp(BenchReport report, String what, JitWarmUp.Round round) throws Exception {
+    if (warmupJobs > 0) {
+      JitWarmUp.run(report, what, warmupJobs + " jobs", MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
+          (r, discarded) -> {
+            progress("warming up " + what + ": round " + r + ", " + warmupJobs + " jobs (untimed)");
+            round.run(r, discarded);
+          });
     }
-    JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
-        warmupJobs + " jobs", r -> {
-          progress("warming up " + what + ": round " + r + ", " + warmupJobs + " jobs (untimed)");
-          BenchReport discarded = new BenchReport(name(), "warm-up");
-          round.run(discarded);
-          report.errors += discarded.errors; // a failure while warming up still counts
-        });
-    report.notes.add(what + " " + warm.note());
   }
 
   private BenchReport.Phase single(OverseerClient client, ServerMetrics metrics,

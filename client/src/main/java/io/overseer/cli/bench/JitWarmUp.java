@@ -17,40 +17,44 @@ final class JitWarmUp {
   /** Compilation time per wall time of a round under which the JIT counts as settled. */
   static final double SETTLED_SHARE = 0.10;
 
-  /** One untimed round; {@code number} counts from 1. */
+  /**
+   * One untimed round; {@code number} counts from 1. What it measures goes to {@code discarded},
+   * which is not reported; its errors still count.
+   */
   interface Round {
-    void run(int number) throws Exception;
-  }
-
-  /** How the warm-up ended: rounds run, the last round's compile share, and whether it settled. */
-  record Result(int rounds, double share, boolean settled, String unit) {
-    String note() {
-      return String.format(Locale.ROOT,
-          "warm-up: %d round(s) of %s; the JIT compiled for %.0f%% of the last one%s", rounds, unit,
-          share * 100, settled ? "" : " (not settled: the measured part includes it)");
-    }
+    void run(int number, BenchReport discarded) throws Exception;
   }
 
   private JitWarmUp() {}
 
   /**
    * Runs rounds until the JIT settles, at most {@code maxRounds}, and no new round once {@code
-   * maxSeconds} of warm-up have passed. A JVM that cannot time its compilers runs one round.
+   * maxSeconds} of warm-up have passed (a JVM that cannot time its compilers runs one round).
+   * Adds to {@code report} the rounds' errors and notes and a note, prefixed by {@code what}
+   * when not empty, of how many rounds of {@code unit} ran; returns how many.
    */
-  static Result run(int maxRounds, long maxSeconds, String unit, Round round) throws Exception {
+  static int run(BenchReport report, String what, String unit, int maxRounds, long maxSeconds,
+      Round round) throws Exception {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
+    String prefix = what.isEmpty() ? "warm-up: " : what + " warm-up: ";
     for (int r = 1; ; r++) {
       long wallStart = System.nanoTime();
       long compileStart = measurable ? jit.getTotalCompilationTime() : 0;
-      round.run(r);
+      BenchReport discarded = new BenchReport(report.scenario, report.target);
+      round.run(r, discarded);
+      report.errors += discarded.errors;
+      discarded.notes.forEach(n -> report.notes.add(prefix + n));
       long now = System.nanoTime();
       double wallMillis = Math.max(1, (now - wallStart) / 1e6);
       double share = measurable ? (jit.getTotalCompilationTime() - compileStart) / wallMillis : 0;
       boolean settled = !measurable || share < SETTLED_SHARE;
       if (settled || r >= maxRounds || now - deadline >= 0) {
-        return new Result(r, share, settled, unit);
+        report.notes.add(String.format(Locale.ROOT,
+            "%s%d round(s) of %s; the JIT compiled for %.0f%% of the last one%s", prefix, r, unit,
+            share * 100, settled ? "" : " (not settled: the measured part includes it)"));
+        return r;
       }
     }
   }

@@ -122,16 +122,15 @@ final class LatencyBench extends Scenario {
       Thread.sleep(1500); // the workers are idle and waiting in their claim long-poll
       rendezvous.window(Long.MAX_VALUE, Long.MAX_VALUE); // records nothing while warming up
       if (warmupJobs > 0) {
-        JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
-            warmupJobs + " jobs at the rate", r -> {
+        int rounds = JitWarmUp.run(report, "", warmupJobs + " jobs at the rate",
+            MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS, (r, discarded) -> {
               progress("warming up: round " + r + ", " + warmupJobs + " jobs at "
                   + BenchReport.text(rate) + "/s (not measured)");
               long ended = finished.get() + createFailed.get();
               pace(async, request, warmupJobs, rendezvous, null, errors, createFailed);
               await("warm-up", () -> finished.get() + createFailed.get(), ended + warmupJobs);
             });
-        report.settings.put("warmup_rounds", warm.rounds());
-        report.notes.add(warm.note());
+        report.settings.put("warmup_rounds", rounds);
       }
       long startedBefore = started.get();
       long endedBefore = finished.get() + createFailed.get();

@@ -125,17 +125,13 @@ final class ProcessBench extends Scenario {
   /** Untimed rounds at the largest in-flight until the JIT settles ({@link JitWarmUp}). */
   private void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
       throws Exception {
-    JitWarmUp.Result warm = JitWarmUp.run(MAX_WARMUP_ROUNDS, MAX_WARMUP_SECONDS,
-        warmupJobs + " jobs", r -> {
+    int rounds = JitWarmUp.run(report, "", warmupJobs + " jobs", MAX_WARMUP_ROUNDS,
+        MAX_WARMUP_SECONDS, (r, discarded) -> {
           progress("warming up: round " + r + ", " + warmupJobs + " jobs, " + j
               + " in flight (untimed)");
-          BenchReport discarded = new BenchReport(name(), "warm-up");
           round(client, metrics, discarded, j, warmupJobs);
-          report.errors += discarded.errors; // a failure while warming up still counts
-          discarded.notes.forEach(n -> report.notes.add("warm-up: " + n));
         });
-    report.settings.put("warmup_rounds", warm.rounds());
-    report.notes.add(warm.note());
+    report.settings.put("warmup_rounds", rounds);
   }
 
   private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
