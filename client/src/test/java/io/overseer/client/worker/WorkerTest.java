@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(30)
 class WorkerTest {
@@ -301,54 +303,38 @@ class WorkerTest {
     assertNull(server.workers.batches.poll());
   }
 
-  @Test
-  void aFinishedJobsSlotServesTheNextJobWhileItsReportIsOut() throws Exception {
+  /**
+   * With one handler, a finished job's slot serves the next job while its report is out, up to
+   * concurrency + prefetch reports out (the held call's and those waiting behind it); the job
+   * whose report would be one more keeps its handler and its claim budget.
+   */
+  @ParameterizedTest(name = "prefetch {0}")
+  @ValueSource(ints = {0, 1})
+  void aFinishedJobsSlotServesTheNextJobWhileUpToTheBudgetOfReportsIsOut(int prefetch)
+      throws Exception {
+    int reportsOut = 1 + prefetch;
     HeldBatch held = new HeldBatch();
     AtomicInteger started = new AtomicInteger();
-    startWorker(1, ctx -> {
+    startWorker(1, prefetch, Duration.ofMillis(10), ctx -> {
       started.incrementAndGet();
       return JobResult.empty();
     });
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < reportsOut + 2; i++) {
       server.workers.offer("demo", Map.of());
     }
     held.awaitSent();
-    // the second job runs while the first one's report is held...
-    Poll.until(Duration.ofSeconds(WAIT), "the second job to start", () -> started.get() == 2);
-    // ...but its report would be a second one out with concurrency 1: it keeps its slot
-    Poll.holdsFor(Duration.ofMillis(300), "no third job while a report is out and one waits",
-        () -> started.get() == 2 && worker.activeJobs() == 2);
+    // jobs run while the first report is held, until reportsOut are out and one more finished;
+    // its report waits for room, holding the handler (and the prefetched job behind it)
+    Poll.until(Duration.ofSeconds(WAIT), "the reports out and one more job finished",
+        () -> started.get() == reportsOut + 1 && worker.completionsWaiting() == reportsOut - 1);
+    Poll.holdsFor(Duration.ofMillis(300), "no more jobs while " + reportsOut + " reports are out",
+        () -> started.get() == reportsOut + 1 && worker.completionsWaiting() == reportsOut - 1
+            && worker.activeJobs() <= reportsOut + 1 + prefetch);
     held.release.countDown();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < reportsOut + 2; i++) {
       assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
     }
-    assertEquals(3, started.get());
-  }
-
-  @Test
-  void reportsOutAreBoundedByTheClaimBudget() throws Exception {
-    HeldBatch held = new HeldBatch();
-    AtomicInteger started = new AtomicInteger();
-    startWorker(1, 1, Duration.ofMillis(10), ctx -> {
-      started.incrementAndGet();
-      return JobResult.empty();
-    });
-    for (int i = 0; i < 4; i++) {
-      server.workers.offer("demo", Map.of());
-    }
-    held.awaitSent();
-    // concurrency + prefetch = 2 reports may be out: the held one and one waiting behind it...
-    Poll.until(Duration.ofSeconds(WAIT), "a second report waiting behind the held call",
-        () -> worker.completionsWaiting() == 1);
-    Poll.until(Duration.ofSeconds(WAIT), "the third job to start", () -> started.get() == 3);
-    // ...the third job's report would be a third one out: it keeps its handler and its budget
-    Poll.holdsFor(Duration.ofMillis(300), "no fourth job while two reports are out",
-        () -> started.get() == 3 && worker.completionsWaiting() == 1);
-    held.release.countDown();
-    for (int i = 0; i < 4; i++) {
-      assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
-    }
-    assertEquals(4, started.get());
+    assertEquals(reportsOut + 2, started.get());
   }
 
   @Test
