@@ -41,10 +41,10 @@ import org.slf4j.LoggerFactory;
  * report thread while the handler thread already runs the next job; at most {@code concurrency +
  * prefetch} reports are out at once, as many as it may hold claimed (a finished job keeps its
  * budget until one is free), so a worker holds at most {@code 2 * (concurrency + prefetch)}
- * leases. While a backlog lasts it lets some budget free
- * up before it claims, so claims come in batches. One scheduler thread times every job's
- * heartbeats; the calls themselves are asynchronous. Completions that finish together are
- * reported in one call (see {@link CompletionSender}).
+ * leases. While a backlog lasts it lets some budget free up before it claims, so claims come in
+ * batches. One scheduler thread times every job's heartbeats; the calls themselves are
+ * asynchronous. Completions that finish together are reported in one call (see {@link
+ * CompletionSender}).
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -334,8 +334,9 @@ public final class Worker implements AutoCloseable {
         handled = runner.runHandler(job, handlers.get(job.type()));
       }
       // the handler is done: its claim budget may fetch the next job while this one is reported,
-      // as long as no more than `concurrency + prefetch` reports are out (else it waits: back-pressure;
-      // permits of reports the pool drops at shutdown are given back, see ReportTask.abandon)
+      // as long as no more than `concurrency + prefetch` reports are out (else it waits:
+      // back-pressure; permits of reports the pool drops at shutdown are given back, see
+      // ReportTask.abandon)
       reporting.acquireUninterruptibly();
       submit(new ReportTask(job, handled, true));
       submitted = true;
