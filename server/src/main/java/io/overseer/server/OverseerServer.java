@@ -21,6 +21,7 @@ import io.overseer.server.api.Limits;
 import io.overseer.server.api.WorkerServiceImpl;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.GroupCommit;
+import io.overseer.server.core.JobEndings;
 import io.overseer.server.core.JobOperations;
 import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.core.WorkerOperations;
@@ -36,6 +37,8 @@ import io.overseer.server.store.HousekeepingRepository;
 import io.overseer.server.store.StatsRepository;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.store.AssetRepository;
+import io.overseer.server.store.ClaimRepository;
+import io.overseer.server.store.QueueRepository;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.EventRepository;
 import io.overseer.server.store.JobRepository;
@@ -81,17 +84,21 @@ public final class OverseerServer implements AutoCloseable {
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
     TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
+    JobEndings endings = new JobEndings(db, leases, publisher, JobEndings.AfterTerminal.NONE);
     // group commits: two batches in the database at once, so one can fill while the other commits
-    var completeAll = new GroupCommit<>(db, "CompleteJob", 256, 2, WorkerOperations.completeAll(leases));
+    var completeAll = new GroupCommit<>(db, "CompleteJob", 256, 2, endings.batchWrite());
     var insertAll = new GroupCommit<>(db, "CreateJob", 256, 2, JobOperations.insertAll(jobs));
     completions = completeAll;
     creations = insertAll;
-    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, config.maxQueuedPerOwner, insertAll);
-    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, completeAll);
-    ClaimOperations claims = new ClaimOperations(db, leases, signals, publisher, config.queueLimits, Duration.ofSeconds(1), config.asyncClaimCommit);
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, endings, config.maxQueuedPerOwner, insertAll);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, endings, completeAll);
+    ClaimOperations claims =
+        new ClaimOperations(db, new ClaimRepository(), new QueueRepository(), signals, publisher, config.queueLimits,
+            Duration.ofSeconds(1), config.asyncClaimCommit);
+    claims.applyConfiguredLimits();
     watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
     signals.addEventListener(watcher);
-    maintenance = new Maintenance(db, leases, publisher, backoff, config.maintenanceInterval, config.cancelGrace);
+    maintenance = new Maintenance(db, leases, endings, backoff, config.maintenanceInterval, config.cancelGrace);
     housekeeping =
         new Housekeeping(
             db,

@@ -78,7 +78,7 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
     call.addListener(wake, Runnable::run);
     List<Job> claimed;
     try {
-      claimed = claims.claim(CallerIdentity.current(), new ClaimRequest(workerId, queues, types, maxJobs, wait, lease), until, call::isCancelled);
+      claimed = claims.claim(CallerIdentity.current(), new ClaimRequest(workerId, queues, types, maxJobs, lease), until, call::isCancelled);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ErrorMapper.toStatus(e);

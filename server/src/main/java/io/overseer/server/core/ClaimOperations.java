@@ -4,15 +4,16 @@ import io.overseer.server.domain.Job;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.store.Database;
-import io.overseer.server.store.LeaseRepository;
-import io.overseer.server.store.LeaseRepository.ClaimQuery;
+import io.overseer.server.store.ClaimRepository;
+import io.overseer.server.store.ClaimRepository.ClaimQuery;
+import io.overseer.server.store.QueueRepository;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
@@ -23,13 +24,15 @@ import java.util.function.BooleanSupplier;
  * between its empty claim and its wait still wakes it. Signals come from this node at once and
  * from other nodes through NOTIFY; the safety poll covers a lost notification.
  *
- * <p>Queues with a concurrency limit are claimed under a per-queue advisory lock held for the
- * claim's transaction: the running count and the claim cannot interleave with another claimer
- * of that queue on any node, so the limit holds.
+ * <p>Queues with a concurrency limit are claimed holding their row of the queues table locked for
+ * the claim's transaction: the count of leased jobs and the claim cannot interleave with another
+ * claimer of that queue on any node, so the limit holds. What may be claimed, and in which order,
+ * is {@code store.ClaimRules}.
  */
 public final class ClaimOperations {
   private final Database db;
-  private final LeaseRepository leases;
+  private final ClaimRepository claims;
+  private final QueueRepository queues;
   private final Signals signals;
   private final TransitionPublisher publisher;
   private final Map<String, Integer> queueLimits;
@@ -37,19 +40,20 @@ public final class ClaimOperations {
   private final boolean asyncCommit;
 
   /** What a worker asks for; empty queues or types mean all. */
-  public record ClaimRequest(
-      String workerId, List<String> queues, List<String> types, int maxJobs, Duration maxWait, Duration lease) {}
+  public record ClaimRequest(String workerId, List<String> queues, List<String> types, int maxJobs, Duration lease) {}
 
   public ClaimOperations(
       Database db,
-      LeaseRepository leases,
+      ClaimRepository claims,
+      QueueRepository queues,
       Signals signals,
       TransitionPublisher publisher,
       Map<String, Integer> queueLimits,
       Duration safetyPoll,
       boolean asyncCommit) {
     this.db = db;
-    this.leases = leases;
+    this.claims = claims;
+    this.queues = queues;
     this.signals = signals;
     this.publisher = publisher;
     this.queueLimits = new TreeMap<>(queueLimits); // sorted: locks are always taken in one order
@@ -88,6 +92,16 @@ public final class ClaimOperations {
     }
   }
 
+  /** Writes the configured limits (--queue-limit) to their queues' rows; call once at start. */
+  public void applyConfiguredLimits() {
+    db.transaction(c -> {
+      for (Map.Entry<String, Integer> limit : queueLimits.entrySet()) {
+        queues.setConcurrencyLimit(c, limit.getKey(), limit.getValue());
+      }
+      return null;
+    });
+  }
+
   /** Wakes the claims waiting on this node, e.g. so that one whose caller went away returns. */
   public void wakeWaiters() {
     signals.wakeWaiters();
@@ -95,8 +109,8 @@ public final class ClaimOperations {
 
   private void release(List<Job> claimed) {
     for (Job job : claimed) {
-      db.autocommit(c -> leases.release(c, job, "claim abandoned: the worker went away", Principal.SYSTEM))
-          .ifPresent(j -> publisher.attemptEnded(j, "claim abandoned"));
+      db.autocommit(c -> claims.release(c, job, "claim abandoned: the worker went away", Principal.SYSTEM))
+          .ifPresent(publisher::ended);
     }
   }
 
@@ -104,11 +118,11 @@ public final class ClaimOperations {
     long leaseMs = r.lease().toMillis();
     if (queueLimits.isEmpty() && !asyncCommit) {
       return db.autocommit(
-          c -> leases.claim(c, query(r, r.queues(), List.of(), r.maxJobs(), leaseMs, principal)));
+          c -> claims.claim(c, query(r, r.queues(), List.of(), r.maxJobs(), leaseMs, principal)));
     }
     return db.transaction(c -> {
       if (asyncCommit) {
-        leases.commitWithoutFlush(c);
+        claims.commitWithoutFlush(c);
       }
       return claimWithLimits(c, principal, r, leaseMs);
     });
@@ -118,31 +132,39 @@ public final class ClaimOperations {
       throws SQLException {
     List<Job> claimed = new ArrayList<>();
     List<String> unlimited = new ArrayList<>(r.queues());
-    for (Map.Entry<String, Integer> limit : queueLimits.entrySet()) {
-      String queue = limit.getKey();
+    for (String queue : queueLimits.keySet()) {
       if (!r.queues().isEmpty() && !r.queues().contains(queue)) {
         continue;
       }
       unlimited.remove(queue);
-      int room = Math.min(r.maxJobs() - claimed.size(), limit.getValue());
-      if (room <= 0) {
+      if (claimed.size() >= r.maxJobs()) {
         continue;
       }
-      leases.lockQueue(c, queue);
-      room = Math.min(room, limit.getValue() - leases.countRunning(c, queue));
+      int limit = lockLimit(c, queue);
+      int room = Math.min(r.maxJobs() - claimed.size(), limit - claims.countLeased(c, queue));
       if (room > 0) {
-        claimed.addAll(leases.claim(c, query(r, List.of(queue), List.of(), room, leaseMs, principal)));
+        claimed.addAll(claims.claim(c, query(r, List.of(queue), List.of(), room, leaseMs, principal)));
       }
     }
     int left = r.maxJobs() - claimed.size();
     boolean anyUnlimited = r.queues().isEmpty() || !unlimited.isEmpty();
     if (left > 0 && anyUnlimited) {
       List<String> excluded = List.copyOf(queueLimits.keySet());
-      claimed.addAll(leases.claim(c, query(r, unlimited, excluded, left, leaseMs, principal)));
+      claimed.addAll(claims.claim(c, query(r, unlimited, excluded, left, leaseMs, principal)));
     }
-    // each claim is in claim order; merge them (stable: FIFO ties keep their statement's order)
-    claimed.sort(Comparator.comparingInt(Job::priority).reversed().thenComparing(Job::runAt));
+    // each claim is in claim order; merge them
+    claimed.sort(ClaimRepository.CLAIM_ORDER);
     return claimed;
+  }
+
+  /** Locks the queue's row for the rest of the transaction (re-creating a deleted one) and reads its limit. */
+  private int lockLimit(Connection c, String queue) throws SQLException {
+    OptionalInt limit = queues.lockConcurrencyLimit(c, queue);
+    if (limit.isEmpty()) {
+      queues.setConcurrencyLimit(c, queue, queueLimits.get(queue));
+      limit = queues.lockConcurrencyLimit(c, queue);
+    }
+    return limit.orElseThrow();
   }
 
   private static ClaimQuery query(

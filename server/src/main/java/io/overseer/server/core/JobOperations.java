@@ -17,11 +17,14 @@ import io.overseer.server.store.EventRepository;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.JobRepository.KeyedJob;
 import io.overseer.server.store.JobRepository.ListQuery;
+import io.overseer.server.store.LeaseRepository.Ending;
+import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -37,6 +40,7 @@ public final class JobOperations {
   private final EventRepository events;
   private final AssetRepository assets;
   private final TransitionPublisher publisher;
+  private final JobEndings endings;
   private final int maxQueuedPerOwner;
   private final GroupCommit<Creation, Optional<Job>> creations;
 
@@ -49,6 +53,7 @@ public final class JobOperations {
       EventRepository events,
       AssetRepository assets,
       TransitionPublisher publisher,
+      JobEndings endings,
       int maxQueuedPerOwner,
       GroupCommit<Creation, Optional<Job>> creations) {
     this.db = db;
@@ -56,6 +61,7 @@ public final class JobOperations {
     this.events = events;
     this.assets = assets;
     this.publisher = publisher;
+    this.endings = endings;
     this.maxQueuedPerOwner = maxQueuedPerOwner;
     this.creations = creations;
   }
@@ -122,7 +128,7 @@ public final class JobOperations {
     batch.forEach(n -> newIds.add(n.id()));
     result.stream().filter(j -> newIds.contains(j.id())).forEach(publisher::created);
     result.stream()
-        .filter(j -> j.state() == State.QUEUED)
+        .filter(j -> State.CLAIMABLE.contains(j.state()))
         .map(Job::runAt)
         .distinct()
         .forEach(publisher::claimableAt);
@@ -159,30 +165,33 @@ public final class JobOperations {
   }
 
   /**
-   * QUEUED becomes CANCELLED at once; RUNNING gets cancel_requested (the worker acknowledges, or
-   * maintenance forces it after the grace period); a terminal job is an invalid transition.
+   * A job no worker holds (QUEUED) becomes CANCELLED at once; a leased one gets cancel_requested
+   * (the worker acknowledges, or maintenance ends it after the grace period); a terminal job is an
+   * invalid transition.
    */
   public Job cancel(Principal principal, UUID id, String reason) {
     String message = reason.isEmpty() ? "cancelled by " + principal.name() : reason;
     for (int i = 0; i < MAX_CAS_TRIES; i++) {
       Job job = get(principal, id);
       JobStateMachine.require(id.toString(), job.state(), State.CANCELLED);
-      Optional<Job> changed;
-      if (job.state() == State.QUEUED) {
-        changed = db.autocommit(c -> jobs.cancelQueued(c, id, message, principal.name()));
+      if (!job.state().isLeased()) {
+        Ending now =
+            new Ending(id, Set.of(job.state()), null, LeaseCondition.NONE, null, State.CANCELLED, null, message, 0,
+                false, principal.name(), "");
+        List<Job> cancelled = endings.endNow(List.of(now));
+        if (!cancelled.isEmpty()) {
+          return cancelled.get(0);
+        }
       } else if (job.cancelRequested()) {
         return job;
       } else {
-        changed =
-            db.autocommit(c -> jobs.requestCancel(c, id, job.attempt(), message, principal.name()));
-      }
-      if (changed.isPresent()) {
-        if (changed.get().state() == State.CANCELLED) {
-          publisher.cancelledQueued(changed.get());
-        } else {
-          publisher.eventAppended(changed.get());
+        Set<State> from = JobStateMachine.sources(State.CANCELLED, State.LEASED);
+        Optional<Job> flagged =
+            db.autocommit(c -> jobs.requestCancel(c, id, from, job.attempt(), message, principal.name()));
+        if (flagged.isPresent()) {
+          publisher.eventAppended(flagged.get());
+          return flagged.get();
         }
-        return changed.get();
       }
     }
     throw new ConflictException(id.toString());

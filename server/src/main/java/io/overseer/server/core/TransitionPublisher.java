@@ -33,20 +33,18 @@ public final class TransitionPublisher {
     signals.eventAppended(job.id(), job.lastSequence());
   }
 
-  /** RUNNING ended: re-queued (claimable at its run_at), or terminal (its queue slot is free). */
-  public void attemptEnded(Job job, String reason) {
-    metrics.attemptEnded(job, reason);
+  /**
+   * A job left its state by an ending or a released claim: re-queued (claimable at its run_at),
+   * or terminal (if it held a lease, a slot of its queue's limit is free).
+   */
+  public void ended(Job job) {
+    metrics.ended(job);
     signals.eventAppended(job.id(), job.lastSequence());
-    if (job.state() == State.QUEUED) {
+    if (State.CLAIMABLE.contains(job.state())) {
       signals.jobsReadyAt(job.runAt());
-    } else {
+    } else if (job.previousState() != null && job.previousState().isLeased()) {
       signals.jobsReady(); // a queue limit may have room now
     }
-  }
-
-  public void cancelledQueued(Job job) {
-    metrics.cancelledQueued(job);
-    signals.eventAppended(job.id(), job.lastSequence());
   }
 
   /** An event without a state change: progress, a cancel request, an asset, a stall. */

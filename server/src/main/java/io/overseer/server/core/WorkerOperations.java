@@ -12,15 +12,14 @@ import io.overseer.server.store.AssetRepository;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.LeaseRepository;
-import io.overseer.server.store.LeaseRepository.Completion;
+import io.overseer.server.store.LeaseRepository.Ending;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -40,8 +39,10 @@ public final class WorkerOperations {
   private final AssetRepository assets;
   private final TransitionPublisher publisher;
   private final Backoff backoff;
-  private final GroupCommit<Completion, Optional<Job>> completions;
+  private final JobEndings endings;
+  private final GroupCommit<Ending, Optional<Job>> completions;
 
+  /** {@code completions}: the group commit of {@code endings}' batch write, for CompleteJob. */
   public WorkerOperations(
       Database db,
       JobRepository jobs,
@@ -49,36 +50,16 @@ public final class WorkerOperations {
       AssetRepository assets,
       TransitionPublisher publisher,
       Backoff backoff,
-      GroupCommit<Completion, Optional<Job>> completions) {
+      JobEndings endings,
+      GroupCommit<Ending, Optional<Job>> completions) {
     this.db = db;
     this.jobs = jobs;
     this.leases = leases;
     this.assets = assets;
     this.publisher = publisher;
     this.backoff = backoff;
+    this.endings = endings;
     this.completions = completions;
-  }
-
-  /**
-   * The group-commit write of CompleteJob: for each completion, its job as completed, or empty if
-   * its lease was not live (the caller then explains why).
-   */
-  public static GroupCommit.BatchWrite<Completion, Optional<Job>> completeAll(LeaseRepository leases) {
-    return (c, batch) -> {
-      Map<UUID, Job> byId = new HashMap<>();
-      leases.completeAll(c, batch).forEach(j -> byId.put(j.id(), j));
-      List<Optional<Job>> out = new ArrayList<>(batch.size());
-      for (Completion x : batch) {
-        // a job completed twice in one batch changed once: only the matching call gets the row
-        Job j = byId.get(x.id());
-        boolean mine = j != null && j.leaseToken().equals(x.leaseToken()) && j.state() == x.target();
-        out.add(mine ? Optional.of(j) : Optional.empty());
-        if (mine) {
-          byId.remove(x.id());
-        }
-      }
-      return out;
-    };
   }
 
   /** Extends the lease; null progress, stage, message or lease keep the current values. */
@@ -112,20 +93,22 @@ public final class WorkerOperations {
    * each, its job or the exception {@link #complete} would have thrown, in the calls' order.
    */
   public List<GroupCommit.Outcome<Job>> completeAll(Principal principal, List<CompleteCall> calls) {
-    List<Completion> batch = new ArrayList<>(calls.size());
+    List<Ending> batch = new ArrayList<>(calls.size());
     for (CompleteCall x : calls) {
       State target = x.partial() ? State.PARTIAL : State.COMPLETED;
-      JobStateMachine.require(x.id().toString(), State.RUNNING, target);
-      batch.add(new Completion(x.id(), x.token(), target, x.resultJson(), x.error(), principal.name()));
+      Set<State> from = JobStateMachine.sources(target, State.LEASED);
+      batch.add(
+          new Ending(x.id(), from, x.token(), LeaseCondition.LIVE, null, target, x.resultJson(), x.error(), 0, true,
+              principal.name(), null));
     }
     List<GroupCommit.Outcome<Optional<Job>>> written = completions.submitAll(batch);
     List<GroupCommit.Outcome<Job>> out = new ArrayList<>(calls.size());
     for (int i = 0; i < calls.size(); i++) {
-      Completion x = batch.get(i);
+      Ending x = batch.get(i);
       try {
         Optional<Job> done = written.get(i).get();
         if (done.isPresent()) {
-          publisher.attemptEnded(done.get(), "completed by the worker");
+          endings.publish(done.get());
           out.add(new GroupCommit.Outcome<>(done.get(), null));
         } else {
           out.add(new GroupCommit.Outcome<>(repeatedOrLeaseLost(x.id(), x.leaseToken(), job -> job.state() == x.target()), null));
@@ -150,22 +133,21 @@ public final class WorkerOperations {
       Duration retryAfter) {
     for (int i = 0; i < MAX_CAS_TRIES; i++) {
       Job job = find(id);
-      if (job.state() != State.RUNNING || !Objects.equals(token, job.leaseToken())) {
+      if (!job.state().isLeased() || !Objects.equals(token, job.leaseToken())) {
         break;
       }
       State target =
           JobStateMachine.afterFailedAttempt(
-              retryable, job.cancelRequested(), job.attempt(), job.maxAttempts());
-      long delayMs = target == State.QUEUED ? backoff.afterAttempt(job.attempt(), retryAfter).toMillis() : 0;
+              id.toString(), job.state(), retryable, job.cancelRequested(), job.attempt(), job.maxAttempts());
+      long delayMs = State.CLAIMABLE.contains(target) ? backoff.afterAttempt(job.attempt(), retryAfter).toMillis() : 0;
       String message = target == State.CANCELLED && error.isEmpty() ? "cancelled" : error;
-      Optional<Job> ended =
-          db.autocommit(
-              c ->
-                  leases.endAttempt(
-                      c, job, LeaseCondition.LIVE, target, message, delayMs, true, principal.name(), null));
-      if (ended.isPresent()) {
-        publisher.attemptEnded(ended.get(), message);
-        return ended.get();
+      List<Job> ended =
+          endings.endNow(
+              List.of(
+                  new Ending(id, Set.of(job.state()), token, LeaseCondition.LIVE, job.cancelRequested(), target, null,
+                      message, delayMs, true, principal.name(), null)));
+      if (!ended.isEmpty()) {
+        return ended.get(0);
       }
     }
     return repeatedOrLeaseLost(

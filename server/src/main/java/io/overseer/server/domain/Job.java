@@ -10,12 +10,16 @@ import java.util.UUID;
  *
  * @param lastSequence the sequence of the job's newest event (events are 1..lastSequence)
  * @param leaseToken the token of the current or last attempt's lease, or null once revoked
+ * @param previousState the state before the job's last transition (null: it never changed)
+ * @param seq insertion order, the FIFO tie-break of the claim order
  */
 public record Job(
     UUID id,
     String type,
     String queue,
     State state,
+    State previousState,
+    long seq,
     int progress,
     String stage,
     String message,

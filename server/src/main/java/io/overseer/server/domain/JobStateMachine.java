@@ -1,5 +1,6 @@
 package io.overseer.server.domain;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -8,8 +9,11 @@ import java.util.Set;
 /**
  * The one transition table of the job lifecycle. Pure: no I/O, no clock.
  *
- * <p>Every state change the server makes asks {@link #require} first; the database write that
- * follows is a compare-and-set on the expected state, so a race between nodes is caught there.
+ * <p>Every write that changes a job's state takes its from-states from here: a write that read the
+ * job first passes the state it saw through {@link #require}; a write that did not (a completion
+ * by its lease token) matches the states {@link #sources} names. The database write is then a
+ * compare-and-set on those states, and the ending path checks each changed row's recorded
+ * previous state against this table again before it commits.
  */
 public final class JobStateMachine {
   private static final Map<State, Set<State>> ALLOWED = new EnumMap<>(State.class);
@@ -19,9 +23,12 @@ public final class JobStateMachine {
     ALLOWED.put(
         State.RUNNING,
         EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED));
-    for (State terminal : State.values()) {
-      if (terminal.isTerminal()) {
-        ALLOWED.put(terminal, EnumSet.noneOf(State.class));
+    for (State terminal : State.TERMINAL) {
+      ALLOWED.put(terminal, EnumSet.noneOf(State.class));
+    }
+    for (State s : State.values()) {
+      if (!ALLOWED.containsKey(s)) {
+        throw new ExceptionInInitializerError("no transitions declared for state " + s);
       }
     }
   }
@@ -39,14 +46,26 @@ public final class JobStateMachine {
     }
   }
 
+  /** The states among {@code among} from which {@code to} is allowed: a write's from-states. */
+  public static Set<State> sources(State to, Set<State> among) {
+    Set<State> from = EnumSet.noneOf(State.class);
+    for (State s : among) {
+      if (isAllowed(s, to)) {
+        from.add(s);
+      }
+    }
+    return Collections.unmodifiableSet(from);
+  }
+
   /**
-   * Where a running attempt goes when it ends without success: the worker failed it, it timed
-   * out, or its lease expired.
+   * Where a leased attempt in state {@code from} goes when it ends without success: the worker
+   * failed it, it timed out, or its lease expired.
    *
    * <p>A requested cancel wins (never retried); then a retry while attempts are left; else FAILED.
+   * Throws if the table does not allow the result from {@code from}.
    */
   public static State afterFailedAttempt(
-      boolean retryable, boolean cancelRequested, int attempt, int maxAttempts) {
+      String jobId, State from, boolean retryable, boolean cancelRequested, int attempt, int maxAttempts) {
     State to;
     if (cancelRequested) {
       to = State.CANCELLED;
@@ -55,7 +74,7 @@ public final class JobStateMachine {
     } else {
       to = State.FAILED;
     }
-    require(null, State.RUNNING, to);
+    require(jobId, from, to);
     return to;
   }
 }

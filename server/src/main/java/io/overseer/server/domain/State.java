@@ -1,6 +1,14 @@
 package io.overseer.server.domain;
 
-/** The states of a job. Stored by name in the {@code jobs.state} column. */
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The states of a job, stored by name in the {@code jobs.state} column, and the sets of them the
+ * server's rules are written in. SQL never names a state itself: it binds these sets (or renders
+ * them, where a partial index must match), so a new state joins every rule here.
+ */
 public enum State {
   QUEUED,
   RUNNING,
@@ -9,7 +17,30 @@ public enum State {
   PARTIAL,
   CANCELLED;
 
+  /** No way out: a job's last state. */
+  public static final Set<State> TERMINAL = of(COMPLETED, FAILED, PARTIAL, CANCELLED);
+
+  /**
+   * A worker holds the job under a lease: the lease columns are set (a CHECK constraint), workers'
+   * calls are fenced by its token, and maintenance ends it when the lease expires.
+   */
+  public static final Set<State> LEASED = of(RUNNING);
+
+  /** What a claim takes, once the claim rules let it. */
+  public static final Set<State> CLAIMABLE = of(QUEUED);
+
+  /** The state a claim moves a job to. */
+  public static final State CLAIMED = RUNNING;
+
   public boolean isTerminal() {
-    return this == COMPLETED || this == FAILED || this == PARTIAL || this == CANCELLED;
+    return TERMINAL.contains(this);
+  }
+
+  public boolean isLeased() {
+    return LEASED.contains(this);
+  }
+
+  private static Set<State> of(State first, State... rest) {
+    return Collections.unmodifiableSet(EnumSet.of(first, rest));
   }
 }

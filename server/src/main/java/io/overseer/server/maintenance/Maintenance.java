@@ -5,11 +5,15 @@ import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobStateMachine;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.State;
-import io.overseer.server.core.TransitionPublisher;
+import io.overseer.server.core.JobEndings;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.LeaseRepository.Ending;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The server's own transitions, run every tick by one node at a time: whichever node takes the
@@ -22,15 +26,16 @@ import java.time.Duration;
  *   <li>cancel requested and not acknowledged within the grace period: CANCELLED, lease revoked.
  * </ul>
  *
- * Each is a compare-and-set on the attempt's lease token, so a worker finishing at the same moment
- * wins or loses cleanly.
+ * Each tick's endings of one kind go through {@link JobEndings} as one batch; each is a
+ * compare-and-set on the attempt as read (state, lease token, cancel flag), so a worker finishing
+ * at the same moment wins or loses cleanly.
  */
 public final class Maintenance implements AutoCloseable {
   private static final int BATCH = 500;
 
   private final Database db;
   private final LeaseRepository leases;
-  private final TransitionPublisher publisher;
+  private final JobEndings endings;
   private final Backoff backoff;
   private final Duration interval;
   private final Duration cancelGrace;
@@ -39,13 +44,13 @@ public final class Maintenance implements AutoCloseable {
   public Maintenance(
       Database db,
       LeaseRepository leases,
-      TransitionPublisher publisher,
+      JobEndings endings,
       Backoff backoff,
       Duration interval,
       Duration cancelGrace) {
     this.db = db;
     this.leases = leases;
-    this.publisher = publisher;
+    this.endings = endings;
     this.backoff = backoff;
     this.interval = interval;
     this.cancelGrace = cancelGrace;
@@ -70,30 +75,43 @@ public final class Maintenance implements AutoCloseable {
   }
 
   private void recoverOrphans() {
+    List<Ending> batch = new ArrayList<>();
     for (Job job : db.autocommit(c -> leases.expiredLeases(c, BATCH))) {
-      State to = JobStateMachine.afterFailedAttempt(true, job.cancelRequested(), job.attempt(), job.maxAttempts());
-      end(job, LeaseCondition.EXPIRED, to, "lease expired", 0);
+      batch.add(afterFailedAttempt(job, LeaseCondition.EXPIRED, "lease expired", false));
     }
+    endings.endNow(batch);
   }
 
   private void timeOutAttempts() {
+    List<Ending> batch = new ArrayList<>();
     for (Job job : db.autocommit(c -> leases.timedOut(c, BATCH))) {
-      State to = JobStateMachine.afterFailedAttempt(true, job.cancelRequested(), job.attempt(), job.maxAttempts());
-      long delay = to == State.QUEUED ? backoff.afterAttempt(job.attempt(), null).toMillis() : 0;
-      end(job, LeaseCondition.ANY, to, "timed out", delay);
+      batch.add(afterFailedAttempt(job, LeaseCondition.ANY, "timed out", true));
     }
+    endings.endNow(batch);
   }
 
   private void forceCancels() {
+    List<Ending> batch = new ArrayList<>();
     for (Job job : db.autocommit(c -> leases.cancelGraceExpired(c, cancelGrace.toMillis(), BATCH))) {
-      JobStateMachine.require(job.id().toString(), State.RUNNING, State.CANCELLED);
-      end(job, LeaseCondition.ANY, State.CANCELLED, "cancel grace period expired", 0);
+      JobStateMachine.require(job.id().toString(), job.state(), State.CANCELLED);
+      batch.add(ending(job, LeaseCondition.ANY, State.CANCELLED, "cancel grace period expired", 0));
     }
+    endings.endNow(batch);
   }
 
-  private void end(Job job, LeaseCondition condition, State to, String reason, long delayMs) {
-    db.autocommit(c -> leases.endAttempt(c, job, condition, to, reason, delayMs, false, Principal.SYSTEM, ""))
-        .ifPresent(j -> publisher.attemptEnded(j, reason));
+  /** An orphan is re-queued at once; a timed-out attempt after a backoff, like a retryable failure. */
+  private Ending afterFailedAttempt(Job job, LeaseCondition condition, String reason, boolean backOff) {
+    State to =
+        JobStateMachine.afterFailedAttempt(
+            job.id().toString(), job.state(), true, job.cancelRequested(), job.attempt(), job.maxAttempts());
+    long delay = backOff && State.CLAIMABLE.contains(to) ? backoff.afterAttempt(job.attempt(), null).toMillis() : 0;
+    return ending(job, condition, to, reason, delay);
+  }
+
+  /** A compare-and-set on the attempt as read: its state, token and cancel flag. */
+  private static Ending ending(Job job, LeaseCondition condition, State to, String reason, long delayMs) {
+    return new Ending(job.id(), Set.of(job.state()), job.leaseToken(), condition, job.cancelRequested(), to, null,
+        reason, delayMs, false, Principal.SYSTEM, "");
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.overseer.server.domain.Job;
-import io.overseer.server.domain.State;
 import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
@@ -30,9 +29,9 @@ public class JobMetrics {
     count("overseer.jobs.submitted", job); // not "created": Prometheus reserves the _created suffix
   }
 
-  /** A claim: QUEUED → RUNNING, with the time the job waited since it became claimable. */
+  /** A claim, with the time the job waited since it became claimable. */
   public void claimed(Job job, Instant claimedAt) {
-    log.debug("job {} {} -> RUNNING (attempt {}, worker {})", job.id(), State.QUEUED, job.attempt(), job.workerId());
+    log.debug("job {} {} -> {} (attempt {}, worker {})", job.id(), job.previousState(), job.state(), job.attempt(), job.workerId());
     count("overseer.jobs.claimed", job);
     if (registry != null) {
       Duration waited = Duration.between(job.runAt().isAfter(job.createTime()) ? job.runAt() : job.createTime(), claimedAt);
@@ -48,14 +47,17 @@ public class JobMetrics {
     }
   }
 
-  /** A job left RUNNING: finished, re-queued (retry or orphan) or cancelled. */
-  public void attemptEnded(Job job, String reason) {
-    log.debug("job {} RUNNING -> {} ({})", job.id(), job.state(), reason);
+  /**
+   * A job ended: finished, cancelled, or re-queued (a retry, an orphan whose lease expired, or a
+   * claim nobody received). The reason is the job's error message.
+   */
+  public void ended(Job job) {
+    log.debug("job {} {} -> {} ({})", job.id(), job.previousState(), job.state(), job.errorMessage());
     switch (job.state()) {
       case COMPLETED, PARTIAL -> count("overseer.jobs.completed", job);
       case FAILED -> count("overseer.jobs.failed", job);
       case CANCELLED -> count("overseer.jobs.cancelled", job);
-      case QUEUED -> count("lease expired".equals(reason) ? "overseer.jobs.orphaned" : "overseer.jobs.retried", job);
+      case QUEUED -> count("lease expired".equals(job.errorMessage()) ? "overseer.jobs.orphaned" : "overseer.jobs.retried", job);
       default -> { }
     }
     if (registry != null && job.state().isTerminal() && job.startTime() != null && job.finishTime() != null) {
@@ -66,12 +68,6 @@ public class JobMetrics {
           .register(registry)
           .record(Duration.between(job.startTime(), job.finishTime()));
     }
-  }
-
-  /** A queued job cancelled by its caller. */
-  public void cancelledQueued(Job job) {
-    log.debug("job {} QUEUED -> CANCELLED", job.id());
-    count("overseer.jobs.cancelled", job);
   }
 
   /** A running job whose progress has not moved for its type's stall threshold. */

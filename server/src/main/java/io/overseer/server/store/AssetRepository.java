@@ -1,6 +1,8 @@
 package io.overseer.server.store;
 
 import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.JobEvent.EventKind;
+import io.overseer.server.domain.State;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +17,11 @@ public final class AssetRepository {
   /** Under a live lease: inserts the asset and appends an ASSET_ADDED event, in one statement. */
   private static final String ADD =
       "WITH t AS (UPDATE jobs SET last_sequence = last_sequence + 1, update_time = now()"
-          + " WHERE id = ? AND state = 'RUNNING' AND lease_token = ? AND lease_expires_at > now()"
+          + " WHERE id = ? AND state = ANY(?::text[]) AND lease_token = ? AND lease_expires_at > now()"
           + " RETURNING *),"
           + " a AS (INSERT INTO assets (id, job_id, owner, asset_type, uri, storage_path, size_bytes,"
-          + " content_type, checksum) SELECT ?, id, owner, ?, ?, ?, ?, ?, ? FROM t RETURNING *),"
-          + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, previous_state, progress,"
-          + " stage, message, actor, worker_id, asset_id, time)"
-          + " SELECT t.id, t.last_sequence, 'ASSET_ADDED', t.state, NULL, t.progress, t.stage,"
-          + " a.asset_type || ' ' || a.uri, ?, t.worker_id, a.id, t.update_time FROM t, a)"
+          + " content_type, checksum) SELECT ?, id, owner, ?, ?, ?, ?, ?, ? FROM t RETURNING *)"
+          + EventInsert.of(EventKind.ASSET_ADDED).message("a.asset_type || ' ' || a.uri").assetId("a.id").from("t, a").sql()
           + " SELECT * FROM a";
 
   private static final String LIST =
@@ -34,6 +33,7 @@ public final class AssetRepository {
     try (PreparedStatement ps = c.prepareStatement(ADD)) {
       int i = 0;
       ps.setObject(++i, jobId);
+      ps.setArray(++i, StateSql.array(c, State.LEASED));
       ps.setString(++i, leaseToken);
       ps.setObject(++i, asset.id());
       ps.setString(++i, asset.assetType());

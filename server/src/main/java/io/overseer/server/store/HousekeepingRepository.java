@@ -1,6 +1,9 @@
 package io.overseer.server.store;
 
 import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobEvent.EventKind;
+import io.overseer.server.domain.Principal;
+import io.overseer.server.domain.State;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +12,10 @@ import java.util.List;
 
 /** Retention, progress compaction and the stall watchdog: batch statements on old or idle jobs. */
 public final class HousekeepingRepository {
-  /** Deletes a batch of terminal jobs finished before the cut-off; events and assets cascade. */
+  /**
+   * Deletes a batch of terminal jobs finished before the cut-off, with their events (no foreign
+   * key, see V4: deleted here) and assets (by the foreign key's cascade).
+   */
   private static final String DELETE_EXPIRED =
       "WITH gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
           + " WHERE finish_time < now() - ? * interval '1 millisecond'"
@@ -31,13 +37,12 @@ public final class HousekeepingRepository {
    */
   private static final String MARK_STALLED =
       "WITH t AS (UPDATE jobs SET stalled_at = now(), last_sequence = last_sequence + 1"
-          + " WHERE id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0"
+          + " WHERE id IN (SELECT id FROM jobs WHERE " + StateSql.in("state", State.LEASED) + " AND lease_ms > 0"
           + " AND (?::text IS NULL OR type = ?) AND update_time < now() - ? * interval '1 millisecond'"
           + " AND (stalled_at IS NULL OR stalled_at < update_time) LIMIT ? FOR UPDATE SKIP LOCKED)"
-          + " RETURNING *),"
-          + " ev AS (INSERT INTO job_events (job_id, sequence, kind, state, progress, stage, message, actor, worker_id, time)"
-          + " SELECT id, last_sequence, 'STALLED', state, progress, stage, ?, 'system', '', now() FROM t)"
-          + " SELECT * FROM t";
+          + " RETURNING *)"
+          + EventInsert.of(EventKind.STALLED).message("?").actor("'" + Principal.SYSTEM + "'").workerId("''").time("now()")
+              .andReturnJobs();
 
   public int deleteExpired(Connection c, long retentionMs, int batch) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(DELETE_EXPIRED)) {
@@ -66,7 +71,7 @@ public final class HousekeepingRepository {
       ps.setLong(3, quietMs);
       ps.setInt(4, batch);
       ps.setString(5, message);
-      return JobRepository.all(ps);
+      return Rows.allJobs(ps);
     }
   }
 }

@@ -1,6 +1,10 @@
 package io.overseer.server.store;
 
+import static io.overseer.server.store.Rows.allJobs;
+import static io.overseer.server.store.Rows.atMostOneJob;
+
 import io.overseer.server.domain.Job;
+import io.overseer.server.domain.JobEvent.EventKind;
 import io.overseer.server.domain.NewJob;
 import io.overseer.server.domain.State;
 import java.sql.Connection;
@@ -12,32 +16,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * The SQL of the job aggregate on the caller side: creating, reading, listing and cancelling.
- * Worker-side transitions are in {@link LeaseRepository}.
- *
- * <p>Every write that changes a job appends its event in the same statement (a data-modifying
- * CTE), numbered {@code last_sequence + 1}: the row lock taken by the UPDATE serialises writers of
- * one job, so sequences are gapless and ordered.
+ * The SQL of the job aggregate on the caller side: creating, reading, listing and requesting a
+ * cancel. Claims are in {@link ClaimRepository}; heartbeats and every ending (completion, failure,
+ * retry, expiry, cancel) in {@link LeaseRepository}. Every write that changes a job appends its
+ * event in the same statement ({@link EventInsert}).
  */
 public final class JobRepository {
-
-  /**
-   * Appends the event of the changed rows in {@code t}; parameters: kind, previous state, message,
-   * actor, worker id (null: the job's own worker, for calls made by that worker).
-   */
-  static final String APPEND_EVENT_AND_RETURN =
-      ", ev AS (INSERT INTO job_events (job_id, sequence, kind, state, previous_state, progress,"
-          + " stage, message, actor, worker_id, time)"
-          + " SELECT id, last_sequence, ?, state, ?, progress, stage, ?, ?, coalesce(?, worker_id), update_time FROM t)"
-          + " SELECT * FROM t";
 
   private static final String INSERT_BATCH =
       "WITH t AS (INSERT INTO jobs (id, type, queue, state, params, priority, max_attempts,"
           + " timeout_ms, run_at, owner, labels, idempotency_key)"
-          + " SELECT u.id, u.type, u.queue, 'QUEUED', u.params::jsonb, u.priority, u.max_attempts,"
+          + " SELECT u.id, u.type, u.queue, ?, u.params::jsonb, u.priority, u.max_attempts,"
           + " u.timeout_ms, greatest(coalesce(u.run_at, now()), now()), ?, u.labels::jsonb, u.idem"
           + " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[],"
           + " ?::bigint[], ?::timestamptz[], ?::text[], ?::text[])"
@@ -47,7 +40,7 @@ public final class JobRepository {
           + " ORDER BY u.idem COLLATE \"C\""
           + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
           + " RETURNING *)"
-          + APPEND_EVENT_AND_RETURN;
+          + EventInsert.of(EventKind.STATE_CHANGED).message("'created'").actor("t.owner").workerId("''").andReturnJobs();
 
   private static final String FIND_BY_KEY =
       "SELECT *, params = ?::jsonb AS same_params FROM jobs WHERE owner = ? AND idempotency_key = ?";
@@ -71,22 +64,16 @@ public final class JobRepository {
           + " AND (?::timestamptz IS NULL OR (create_time, id) < (?::timestamptz, ?::uuid))"
           + " ORDER BY create_time DESC, id DESC LIMIT ?";
 
-  private static final String CANCEL_QUEUED =
-      "WITH t AS (UPDATE jobs SET state = 'CANCELLED', cancel_requested = true,"
-          + " cancel_requested_at = now(), error_message = ?, finish_time = now(),"
-          + " update_time = now(), last_sequence = last_sequence + 1"
-          + " WHERE id = ? AND state = 'QUEUED' RETURNING *)"
-          + APPEND_EVENT_AND_RETURN;
-
   private static final String REQUEST_CANCEL =
       "WITH t AS (UPDATE jobs SET cancel_requested = true, cancel_requested_at = now(),"
           + " update_time = now(), last_sequence = last_sequence + 1"
-          + " WHERE id = ? AND state = 'RUNNING' AND attempt = ? AND NOT cancel_requested"
+          + " WHERE id = ? AND state = ANY(?::text[]) AND attempt = ? AND NOT cancel_requested"
           + " RETURNING *)"
-          + APPEND_EVENT_AND_RETURN;
+          + EventInsert.of(EventKind.CANCEL_REQUESTED).message("?").workerId("''").andReturnJobs();
 
   private static final String COUNT_QUEUED =
-      "SELECT count(*) FROM jobs WHERE owner = ? AND state = 'QUEUED' AND NOT cancel_requested"; // index jobs_owner_queued
+      "SELECT count(*) FROM jobs WHERE owner = ? AND " + StateSql.in("state", State.CLAIMABLE)
+          + " AND NOT cancel_requested"; // index jobs_owner_queued
 
   /** A job found by its idempotency key, and whether its params equal the new request's. */
   public record KeyedJob(Job job, boolean sameParams) {}
@@ -130,6 +117,7 @@ public final class JobRepository {
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
       int i = 0;
+      ps.setString(++i, State.QUEUED.name());
       ps.setString(++i, owner);
       ps.setArray(++i, c.createArrayOf("uuid", ids));
       ps.setArray(++i, c.createArrayOf("text", types));
@@ -141,8 +129,7 @@ public final class JobRepository {
       ps.setArray(++i, c.createArrayOf("timestamptz", runAts));
       ps.setArray(++i, c.createArrayOf("text", labels));
       ps.setArray(++i, c.createArrayOf("text", keys));
-      bindCreationEvent(ps, i, owner);
-      return all(ps);
+      return allJobs(ps);
     }
   }
 
@@ -203,7 +190,7 @@ public final class JobRepository {
       ps.setObject(1, id);
       ps.setString(2, ownerScope);
       ps.setString(3, ownerScope);
-      return one(ps);
+      return atMostOneJob(ps);
     }
   }
 
@@ -224,70 +211,24 @@ public final class JobRepository {
       Rows.setInstant(ps, ++i, q.afterCreateTime());
       ps.setObject(++i, q.afterId());
       ps.setInt(++i, q.limit());
-      return all(ps);
+      return allJobs(ps);
     }
   }
 
-  /** QUEUED → CANCELLED; empty if the job was no longer QUEUED. */
-  public Optional<Job> cancelQueued(Connection c, UUID id, String reason, String actor)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(CANCEL_QUEUED)) {
-      ps.setString(1, reason);
-      ps.setObject(2, id);
-      bindEvent(ps, 2, "STATE_CHANGED", State.QUEUED, reason, actor, "");
-      return one(ps);
-    }
-  }
-
-  /** Flags a RUNNING attempt for cancellation; empty if the attempt ended or was already flagged. */
-  public Optional<Job> requestCancel(Connection c, UUID id, int attempt, String reason, String actor)
+  /**
+   * Flags a leased attempt for cancellation (its worker acknowledges, or maintenance ends it after
+   * the grace period); empty if the attempt ended, left {@code from} or was already flagged.
+   */
+  public Optional<Job> requestCancel(Connection c, UUID id, Set<State> from, int attempt, String reason, String actor)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(REQUEST_CANCEL)) {
-      ps.setObject(1, id);
-      ps.setInt(2, attempt);
-      bindEvent(ps, 2, "CANCEL_REQUESTED", null, reason, actor, "");
-      return one(ps);
+      int i = 0;
+      ps.setObject(++i, id);
+      ps.setArray(++i, StateSql.array(c, from));
+      ps.setInt(++i, attempt);
+      ps.setString(++i, reason);
+      ps.setString(++i, actor);
+      return atMostOneJob(ps);
     }
-  }
-
-  private static void bindCreationEvent(PreparedStatement ps, int after, String owner)
-      throws SQLException {
-    bindEvent(ps, after, "STATE_CHANGED", null, "created", owner, "");
-  }
-
-  /** Binds the five parameters of {@link #APPEND_EVENT_AND_RETURN} after index {@code after}. */
-  static void bindEvent(
-      PreparedStatement ps,
-      int after,
-      String kind,
-      State previous,
-      String message,
-      String actor,
-      String workerId)
-      throws SQLException {
-    ps.setString(after + 1, kind);
-    ps.setString(after + 2, previous == null ? null : previous.name());
-    ps.setString(after + 3, message);
-    ps.setString(after + 4, actor);
-    ps.setString(after + 5, workerId);
-  }
-
-  /** At most one row: a compare-and-set that matched more than one row is a bug. */
-  static Optional<Job> one(PreparedStatement ps) throws SQLException {
-    List<Job> rows = all(ps);
-    if (rows.size() > 1) {
-      throw new IllegalStateException("expected at most one job row, got " + rows.size());
-    }
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
-  }
-
-  static List<Job> all(PreparedStatement ps) throws SQLException {
-    List<Job> rows = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        rows.add(Rows.job(rs));
-      }
-    }
-    return rows;
   }
 }

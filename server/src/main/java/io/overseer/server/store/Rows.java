@@ -16,7 +16,10 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -32,6 +35,8 @@ final class Rows {
         rs.getString("type"),
         rs.getString("queue"),
         State.valueOf(rs.getString("state")),
+        state(rs.getString("previous_state")),
+        rs.getLong("seq"),
         rs.getInt("progress"),
         rs.getString("stage"),
         rs.getString("message"),
@@ -57,14 +62,32 @@ final class Rows {
         instant(rs, "finish_time"));
   }
 
+  /** At most one row: a compare-and-set that matched more than one row is a bug. */
+  static Optional<Job> atMostOneJob(PreparedStatement ps) throws SQLException {
+    List<Job> rows = allJobs(ps);
+    if (rows.size() > 1) {
+      throw new IllegalStateException("expected at most one job row, got " + rows.size());
+    }
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  static List<Job> allJobs(PreparedStatement ps) throws SQLException {
+    List<Job> rows = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        rows.add(job(rs));
+      }
+    }
+    return rows;
+  }
+
   static JobEvent event(ResultSet rs) throws SQLException {
-    String previous = rs.getString("previous_state");
     return new JobEvent(
         rs.getObject("job_id", UUID.class),
         rs.getInt("sequence"),
         JobEvent.EventKind.valueOf(rs.getString("kind")),
         State.valueOf(rs.getString("state")),
-        previous == null ? null : State.valueOf(previous),
+        state(rs.getString("previous_state")),
         rs.getInt("progress"),
         rs.getString("stage"),
         rs.getString("message"),
@@ -72,6 +95,10 @@ final class Rows {
         rs.getString("worker_id"),
         rs.getObject("asset_id", UUID.class),
         instant(rs, "time"));
+  }
+
+  private static State state(String name) {
+    return name == null ? null : State.valueOf(name);
   }
 
   static Asset asset(ResultSet rs) throws SQLException {

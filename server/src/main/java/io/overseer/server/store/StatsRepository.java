@@ -1,5 +1,6 @@
 package io.overseer.server.store;
 
+import io.overseer.server.domain.State;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,8 +13,9 @@ public final class StatsRepository {
   private static final String LIVE_BY_QUEUE =
       // one arm per partial index: an IN list matches neither, and with 1,000,000 finished jobs
       // the planner read the whole table (170 ms per refresh) instead of the live rows
-      "SELECT queue, 'QUEUED' AS state, count(*) FROM jobs WHERE state = 'QUEUED' GROUP BY queue"
-          + " UNION ALL SELECT queue, 'RUNNING', count(*) FROM jobs WHERE state = 'RUNNING' AND lease_ms > 0 GROUP BY queue";
+      "SELECT queue, state, count(*) FROM jobs WHERE " + StateSql.in("state", State.CLAIMABLE) + " GROUP BY queue, state"
+          + " UNION ALL SELECT queue, state, count(*) FROM jobs WHERE " + StateSql.in("state", State.LEASED)
+          + " AND lease_ms > 0 GROUP BY queue, state";
 
   private static final String AUTOVACUUM = "SELECT current_setting('autovacuum')::boolean";
 

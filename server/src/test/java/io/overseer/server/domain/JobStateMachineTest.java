@@ -117,8 +117,48 @@ class JobStateMachineTest {
     "false, false, 3, 3, FAILED",
   })
   void afterFailedAttempt(boolean retryable, boolean cancelRequested, int attempt, int maxAttempts, State expected) {
-    State to = JobStateMachine.afterFailedAttempt(retryable, cancelRequested, attempt, maxAttempts);
+    State to = JobStateMachine.afterFailedAttempt("job-1", State.RUNNING, retryable, cancelRequested, attempt, maxAttempts);
     assertEquals(expected, to);
     assertTrue(JobStateMachine.isAllowed(State.RUNNING, to), "a failed attempt leaves RUNNING legally");
+  }
+
+  @Test
+  void aFailedAttemptFromAStateThatCannotEndSoIsRefused() {
+    for (State from : State.values()) {
+      if (!from.isLeased()) {
+        assertThrows(
+            InvalidTransitionException.class,
+            () -> JobStateMachine.afterFailedAttempt("job-1", from, true, false, 1, 3),
+            from + " is not leased: no attempt of it can fail");
+      }
+    }
+  }
+
+  @Test
+  void sourcesAreTheStatesOfASetThatMayMoveToTheTarget() {
+    assertEquals(EnumSet.of(State.RUNNING), JobStateMachine.sources(State.COMPLETED, State.LEASED));
+    assertEquals(EnumSet.of(State.QUEUED), JobStateMachine.sources(State.CANCELLED, EnumSet.complementOf(EnumSet.copyOf(State.LEASED))));
+    assertEquals(EnumSet.noneOf(State.class), JobStateMachine.sources(State.QUEUED, State.TERMINAL));
+    for (State to : State.values()) {
+      for (State from : JobStateMachine.sources(to, EnumSet.allOf(State.class))) {
+        assertTrue(SPEC.get(from).contains(to), from + " -> " + to);
+      }
+    }
+  }
+
+  @Test
+  void theNamedSetsAgreeWithTheTable() {
+    for (State s : State.values()) {
+      assertEquals(s.isTerminal(), State.TERMINAL.contains(s));
+      boolean hasWayOut = Stream.of(State.values()).anyMatch(to -> JobStateMachine.isAllowed(s, to));
+      assertEquals(!s.isTerminal(), hasWayOut, s + ": terminal exactly when there is no way out");
+    }
+    for (State leased : State.LEASED) {
+      assertFalse(leased.isTerminal(), leased + " is leased, so live");
+    }
+    for (State claimable : State.CLAIMABLE) {
+      assertTrue(JobStateMachine.isAllowed(claimable, State.CLAIMED), "a claim moves " + claimable + " to " + State.CLAIMED);
+    }
+    assertTrue(State.CLAIMED.isLeased(), "a claimed job is leased");
   }
 }

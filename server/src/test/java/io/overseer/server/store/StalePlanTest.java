@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.State;
-import io.overseer.server.store.LeaseRepository.ClaimQuery;
-import io.overseer.server.store.LeaseRepository.Completion;
+import io.overseer.server.store.ClaimRepository.ClaimQuery;
+import io.overseer.server.store.LeaseRepository.Ending;
+import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import java.lang.reflect.InvocationTargetException;
@@ -49,11 +50,12 @@ class StalePlanTest {
         st.execute("SET client_min_messages = log");
       }
       LeaseRepository leases = new LeaseRepository();
+      ClaimRepository claims = new ClaimRepository();
       List<Job> claimed = new ArrayList<>();
       // past pgjdbc's prepare threshold and PostgreSQL's five custom plans: the generic plan counts too
       for (int i = 0; i < 8; i++) {
         plans.setLength(0);
-        claimed.addAll(leases.claim(c, new ClaimQuery(List.of("q"), List.of(), List.of(), 2, "w", 30_000, "a")));
+        claimed.addAll(claims.claim(c, new ClaimQuery(List.of("q"), List.of(), List.of(), 2, "w", 30_000, "a")));
         String plan = plans.toString();
         assertTrue(plan.contains("jobs_pkey"), "the claim fetches picked rows by id:\n" + plan);
         assertFalse(plan.contains("Join Filter"), "the claim joins by id, not by filtering a scan:\n" + plan);
@@ -70,11 +72,18 @@ class StalePlanTest {
       for (int i = 0; i < 8; i++) {
         Job j = claimed.get(i);
         plans.setLength(0);
-        List<Job> done = leases.completeAll(c, List.of(new Completion(j.id(), j.leaseToken(), State.COMPLETED, "{}", "", "a")));
+        Ending completion =
+            new Ending(j.id(), State.LEASED, j.leaseToken(), LeaseCondition.LIVE, null, State.COMPLETED, "{}", "", 0, true, "a", null);
+        // as production runs it: in a transaction (GroupCommit), where its SET LOCAL of the plan mode holds
+        c.setAutoCommit(false);
+        List<Job> done = leases.endAll(c, List.of(completion));
+        c.commit();
+        c.setAutoCommit(true);
         assertEquals(1, done.size());
         String plan = plans.toString();
         assertTrue(plan.contains("jobs_pkey"), "a completion fetches its job by id:\n" + plan);
         assertFalse(plan.contains("jobs_running"), "a completion does not scan the running jobs:\n" + plan);
+        assertFalse(plan.contains("can only be used in transaction blocks"), "the plan mode is set for the completion:\n" + plan);
       }
     }
   }

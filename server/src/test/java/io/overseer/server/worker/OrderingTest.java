@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.overseer.server.store.Database;
-import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.ClaimRepository;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.testing.Poll;
@@ -230,9 +230,9 @@ class OrderingTest {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setURL(db.url());
     Database database = new Database(ds);
-    LeaseRepository leases = new LeaseRepository();
+    ClaimRepository leases = new ClaimRepository();
     List<io.overseer.server.domain.Job> claimed = database.autocommit(c -> leases.claim(c,
-        new LeaseRepository.ClaimQuery(List.of(queue), List.of(), List.of(), 1, "gone", 30_000, "anonymous")));
+        new ClaimRepository.ClaimQuery(List.of(queue), List.of(), List.of(), 1, "gone", 30_000, "anonymous")));
     assertEquals(1, claimed.size());
     assertTrue(database.autocommit(c -> leases.release(c, claimed.get(0), "claim abandoned", "system")).isPresent());
     assertTrue(database.autocommit(c -> leases.release(c, claimed.get(0), "claim abandoned", "system")).isEmpty(),
