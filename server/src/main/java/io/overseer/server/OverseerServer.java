@@ -46,97 +46,52 @@ import io.overseer.server.store.LeaseRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires the server together and owns its lifecycle: start, then a clean {@link #close()}. */
+/**
+ * Wires the server together, one feature at a time, and owns its lifecycle: start, then a clean
+ * {@link #close()} that stops taking calls first and closes what each feature opened in the
+ * reverse order of wiring.
+ */
 public final class OverseerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OverseerServer.class);
 
+  /** The node's job operations and what they share. */
+  private record Operations(
+      JobOperations jobs, WorkerOperations workers, ClaimOperations claims, JobEndings endings,
+      TransitionPublisher publisher, LeaseRepository leases, EventRepository events, Backoff backoff) {}
+
   private final ServerConfig config;
   private final DatabaseHandle database;
+  /** What the features opened, closed last-in first-out after the calls drained. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final MetricsEndpoint metricsEndpoint;
   private final Signals signals;
   private final JobWatcher watcher;
-  private final Maintenance maintenance;
-  private final HealthStatusManager health = new HealthStatusManager();
-  private final TokenFileWatcher tokens;
-  private final MetricsEndpoint metricsEndpoint;
   private final Housekeeping housekeeping;
-  private final GroupCommit<?, ?> completions;
-  private final GroupCommit<?, ?> creations;
-  private final int metricsPort;
   private final Server server;
+  private final int metricsPort;
 
   private OverseerServer(ServerConfig config, DatabaseHandle database, ServerBuilder<?> builder) throws IOException {
     this.config = config;
     this.database = database;
     Database db = new Database(database.pool());
     db.migrate();
-    metricsEndpoint = new MetricsEndpoint();
+    warnIfAutovacuumIsOff(db);
+    metricsEndpoint = open(new MetricsEndpoint());
     metricsEndpoint.bindPool(database.pool());
-    JobMetrics jobMetrics = new JobMetrics(metricsEndpoint.registry());
-    JobRepository jobs = new JobRepository();
-    LeaseRepository leases = new LeaseRepository();
-    EventRepository events = new EventRepository();
-    AssetRepository assets = new AssetRepository();
-    Backoff backoff = new Backoff(ThreadLocalRandom.current());
     signals = new Signals(db, database::openDedicated);
-    TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
-    JobEndings endings = new JobEndings(db, leases, publisher, JobEndings.AfterTerminal.NONE);
-    // group commits: two batches in the database at once, so one can fill while the other commits
-    var completeAll = new GroupCommit<>(db, "CompleteJob", 256, 2, endings.batchWrite());
-    var insertAll = new GroupCommit<>(db, "CreateJob", 256, 2, JobOperations.insertAll(jobs));
-    completions = completeAll;
-    creations = insertAll;
-    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, endings, config.maxQueuedPerOwner, insertAll);
-    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, endings, completeAll);
-    ClaimOperations claims =
-        new ClaimOperations(db, new ClaimRepository(), new QueueRepository(), signals, publisher, config.queueLimits,
-            Duration.ofSeconds(1), config.asyncClaimCommit);
-    claims.applyConfiguredLimits();
-    watcher = new JobWatcher(db, events, jobOps, 4, 5_000);
-    signals.addEventListener(watcher);
-    maintenance = new Maintenance(db, leases, endings, backoff, config.maintenanceInterval, config.cancelGrace);
-    housekeeping =
-        new Housekeeping(
-            db,
-            new HousekeepingRepository(),
-            publisher,
-            new Housekeeping.Policy(
-                config.retention.isZero() ? null : config.retention,
-                config.compactProgressAfter.isZero() ? null : config.compactProgressAfter,
-                config.stallThresholds(),
-                250,
-                Duration.ofMillis(500)),
-            config.housekeepingInterval);
-    QueueDepthGauges depth = new QueueDepthGauges(metricsEndpoint.registry(), db, new StatsRepository(), 2_000);
-    metricsEndpoint.beforeScrape(depth::refreshQuietly);
-    if (!db.autocommit(new StatsRepository()::autovacuumEnabled)) {
-      log.warn("autovacuum is off on this database: the jobs table will bloat and claims slow down;"
-          + " turn it on (see docs/operations.md)");
-    }
-    Gauge.builder("overseer.watch.streams", watcher, JobWatcher::activeStreams)
-        .description("WatchJob streams open on this node")
-        .register(metricsEndpoint.registry());
-    RpcMetricsInterceptor rpcMetrics = new RpcMetricsInterceptor(metricsEndpoint.registry());
-    Limits limits = new Limits(config.maxPayloadBytes);
-    ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
-    tokens = config.authTokensFile == null ? null : new TokenFileWatcher(config.authTokensFile, 2_000);
-    AuthInterceptor auth = new AuthInterceptor(() -> tokens == null ? null : tokens.get(), certificateRoles(config));
-    if (tokens == null && config.tlsClientCa == null) {
-      log.warn("running open: no --auth-tokens-file, so every caller is 'anonymous' with every role");
-    }
-    // interceptors run last-added first: auth, then error mapping around the service
-    server =
-        builder
-            .addService(ServerInterceptors.intercept(new JobServiceImpl(jobOps, watcher, limits), errors, auth, rpcMetrics))
-            .addService(ServerInterceptors.intercept(new WorkerServiceImpl(workerOps, claims, limits), errors, auth, rpcMetrics))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(ProtoReflectionService.newInstance())
-            .build();
+    Operations ops = operations(db);
+    watcher = watch(db, ops);
+    Maintenance maintenance = open(new Maintenance(db, ops.leases(), ops.endings(), ops.backoff(), config.maintenanceInterval, config.cancelGrace));
+    housekeeping = open(housekeeping(db, ops));
+    server = grpc(builder, ops);
     signals.start();
     maintenance.start();
     housekeeping.start();
@@ -145,6 +100,84 @@ public final class OverseerServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus("overseer.v1.JobService", ServingStatus.SERVING);
     health.setStatus("overseer.v1.WorkerService", ServingStatus.SERVING);
+  }
+
+  /** Jobs, workers, claims: the operations, their group commits and the one ending path. */
+  private Operations operations(Database db) {
+    JobRepository jobs = new JobRepository();
+    LeaseRepository leases = new LeaseRepository();
+    EventRepository events = new EventRepository();
+    AssetRepository assets = new AssetRepository();
+    Backoff backoff = new Backoff(ThreadLocalRandom.current());
+    TransitionPublisher publisher = new TransitionPublisher(signals, new JobMetrics(metricsEndpoint.registry()));
+    JobEndings endings = new JobEndings(db, leases, publisher, JobEndings.AfterTerminal.NONE);
+    // group commits: two batches in the database at once, so one can fill while the other commits
+    var completions = open(new GroupCommit<>(db, "CompleteJob", 256, 2, endings.batchWrite()));
+    var creations = open(new GroupCommit<>(db, "CreateJob", 256, 2, JobOperations.insertAll(jobs)));
+    JobOperations jobOps = new JobOperations(db, jobs, events, assets, publisher, endings, config.maxQueuedPerOwner, creations);
+    WorkerOperations workerOps = new WorkerOperations(db, jobs, leases, assets, publisher, backoff, endings, completions);
+    ClaimOperations claims =
+        new ClaimOperations(db, new ClaimRepository(), new QueueRepository(), signals, publisher, config.queueLimits,
+            Duration.ofSeconds(1), config.asyncClaimCommit);
+    claims.applyConfiguredLimits();
+    QueueDepthGauges depth = new QueueDepthGauges(metricsEndpoint.registry(), db, new StatsRepository(), 2_000);
+    metricsEndpoint.beforeScrape(depth::refreshQuietly);
+    return new Operations(jobOps, workerOps, claims, endings, publisher, leases, events, backoff);
+  }
+
+  /** WatchJob: one listener per node, fed by the signals. */
+  private JobWatcher watch(Database db, Operations ops) {
+    JobWatcher w = new JobWatcher(db, ops.events(), ops.jobs(), 4, 5_000);
+    signals.addEventListener(w);
+    Gauge.builder("overseer.watch.streams", w, JobWatcher::activeStreams)
+        .description("WatchJob streams open on this node")
+        .register(metricsEndpoint.registry());
+    return w;
+  }
+
+  /** Retention, progress compaction and the stall watchdog. */
+  private Housekeeping housekeeping(Database db, Operations ops) {
+    Housekeeping.Policy policy =
+        new Housekeeping.Policy(
+            config.retention.isZero() ? null : config.retention,
+            config.compactProgressAfter.isZero() ? null : config.compactProgressAfter,
+            config.stallThresholds(),
+            250,
+            Duration.ofMillis(500));
+    return new Housekeeping(db, new HousekeepingRepository(), ops.publisher(), policy, config.housekeepingInterval);
+  }
+
+  /** The gRPC services behind their interceptors, health and reflection. */
+  private Server grpc(ServerBuilder<?> builder, Operations ops) throws IOException {
+    RpcMetricsInterceptor rpcMetrics = new RpcMetricsInterceptor(metricsEndpoint.registry());
+    Limits limits = new Limits(config.maxPayloadBytes);
+    ErrorMappingInterceptor errors = new ErrorMappingInterceptor();
+    TokenFileWatcher tokens = config.authTokensFile == null ? null : open(new TokenFileWatcher(config.authTokensFile, 2_000));
+    AuthInterceptor auth = new AuthInterceptor(() -> tokens == null ? null : tokens.get(), certificateRoles(config));
+    if (tokens == null && config.tlsClientCa == null) {
+      log.warn("running open: no --auth-tokens-file, so every caller is 'anonymous' with every role");
+    }
+    // interceptors run last-added first: auth, then error mapping around the service
+    return builder
+        .addService(ServerInterceptors.intercept(new JobServiceImpl(ops.jobs(), watcher, limits), errors, auth, rpcMetrics))
+        .addService(ServerInterceptors.intercept(new WorkerServiceImpl(ops.workers(), ops.claims(), limits), errors, auth, rpcMetrics))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ProtoReflectionService.newInstance())
+        .build();
+  }
+
+  private static void warnIfAutovacuumIsOff(Database db) {
+    if (!db.autocommit(new StatsRepository()::autovacuumEnabled)) {
+      log.warn("autovacuum is off on this database: the jobs table will bloat and claims slow down;"
+          + " turn it on (see docs/operations.md)");
+    }
+  }
+
+  /** Registers what a feature opened, to be closed in reverse order. */
+  private <T extends AutoCloseable> T open(T closeable) {
+    opened.push(closeable);
+    return closeable;
   }
 
   /** Starts on Netty at {@code config.host:config.port}, with TLS and the transport limits. */
@@ -198,10 +231,6 @@ public final class OverseerServer implements AutoCloseable {
     return metricsPort;
   }
 
-  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-    return metricsEndpoint.registry();
-  }
-
   /** Runs retention, compaction and the stall watchdog now (tests, tools). */
   public int housekeepNow() {
     return housekeeping.tick();
@@ -217,8 +246,9 @@ public final class OverseerServer implements AutoCloseable {
 
   /**
    * Stops accepting calls, returns long-polls empty, ends watch streams UNAVAILABLE, gives unary
-   * calls the drain timeout, then closes the pool and the embedded database. Running jobs are left
-   * to their workers, whose heartbeats any other node accepts.
+   * calls the drain timeout, then closes what the features opened (last first), the pool and the
+   * embedded database. Running jobs are left to their workers, whose heartbeats any other node
+   * accepts.
    */
   @Override
   public void close() {
@@ -236,13 +266,13 @@ public final class OverseerServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
-    maintenance.close();
-    housekeeping.close();
-    completions.close();
-    creations.close();
-    metricsEndpoint.close();
-    if (tokens != null) {
-      tokens.close();
+    while (!opened.isEmpty()) {
+      AutoCloseable c = opened.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+      }
     }
     try {
       database.close();
