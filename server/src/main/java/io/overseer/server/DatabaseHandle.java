@@ -2,6 +2,8 @@ package io.overseer.server;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.overseer.server.store.Database;
+import io.overseer.server.store.StatsRepository;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,13 +66,10 @@ public final class DatabaseHandle implements AutoCloseable {
 
   /** E.g. "embedded PostgreSQL 17.6 at ./overseer-data", for the ready line. */
   public String description() {
-    try (Connection c = pool.getConnection();
-        var st = c.createStatement();
-        var rs = st.executeQuery("SHOW server_version")) {
-      rs.next();
-      String version = rs.getString(1).split(" ")[0];
+    try {
+      String version = new Database(pool).autocommit(new StatsRepository()::serverVersion);
       return description.replaceFirst("PostgreSQL", "PostgreSQL " + version);
-    } catch (SQLException e) {
+    } catch (RuntimeException e) {
       return description;
     }
   }

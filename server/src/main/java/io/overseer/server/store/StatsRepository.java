@@ -19,6 +19,8 @@ public final class StatsRepository {
 
   private static final String AUTOVACUUM = "SELECT current_setting('autovacuum')::boolean";
 
+  private static final String SERVER_VERSION = "SHOW server_version";
+
   public record QueueState(String queue, String state) {}
 
   /** Whether the database vacuums by itself; a queue table bloats without it. */
@@ -27,6 +29,15 @@ public final class StatsRepository {
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getBoolean(1);
+    }
+  }
+
+  /** The server's version number, e.g. "17.6". */
+  public String serverVersion(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SERVER_VERSION);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getString(1).split(" ")[0];
     }
   }
 
