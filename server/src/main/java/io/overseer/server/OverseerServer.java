@@ -191,10 +191,6 @@ public final class OverseerServer implements AutoCloseable {
     return metricsPort;
   }
 
-  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-    return metricsEndpoint.registry();
-  }
-
   /** Runs retention, compaction and the stall watchdog now (tests, tools). */
   public int housekeepNow() {
     return housekeeping.tick();
