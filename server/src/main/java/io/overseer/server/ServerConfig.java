@@ -161,33 +161,18 @@ public final class ServerConfig {
     }
   }
 
-  /** Reads durations like 500ms, 30s, 5m, 2h, 7d, or ISO-8601 (PT30S). */
+  /**
+   * Reads durations with {@link io.overseer.text.Durations#parse}, the CLI's parser too: 500ms,
+   * 30s, 5m, 1h30m, 7d, 1.5s, or ISO-8601 (PT30S).
+   */
   public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      String v = value.trim().toLowerCase();
-      if (v.equals("0")) {
-        return Duration.ZERO;
-      }
       try {
-        if (v.startsWith("pt") || v.startsWith("p")) {
-          return Duration.parse(value.trim().toUpperCase());
-        }
-        if (v.endsWith("ms")) {
-          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-        }
-        long n = Long.parseLong(v.substring(0, v.length() - 1));
-        switch (v.charAt(v.length() - 1)) {
-          case 's': return Duration.ofSeconds(n);
-          case 'm': return Duration.ofMinutes(n);
-          case 'h': return Duration.ofHours(n);
-          case 'd': return Duration.ofDays(n);
-          default: break;
-        }
-      } catch (RuntimeException e) {
-        // reported below
+        return io.overseer.text.Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
-      throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; use e.g. 500ms, 30s, 5m, 2h, 7d");
     }
   }
 }

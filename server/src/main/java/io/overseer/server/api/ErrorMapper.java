@@ -6,7 +6,6 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.LocalizedMessage;
 import com.google.rpc.RetryInfo;
-import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -154,10 +153,5 @@ public final class ErrorMapper {
             .setCode(e.getStatus().getCode().value())
             .setMessage(e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription())
             .build();
-  }
-
-  /** For code paths that report an error status directly (e.g. a stream ended at shutdown). */
-  public static Status statusOf(Throwable t) {
-    return toStatus(t).getStatus();
   }
 }

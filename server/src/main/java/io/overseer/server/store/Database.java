@@ -36,10 +36,6 @@ public final class Database {
     this.dataSource = dataSource;
   }
 
-  public DataSource dataSource() {
-    return dataSource;
-  }
-
   /** Applies the versioned migrations in {@code db/migration}. Safe to run from every node. */
   public void migrate() {
     Flyway.configure()

@@ -16,10 +16,13 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,22 +72,36 @@ class StalePlanTest {
         assertTrue(plan.contains("jobs_pkey"), "a heartbeat fetches its job by id:\n" + plan);
         assertFalse(plan.contains("jobs_running"), "a heartbeat does not scan the running jobs:\n" + plan);
       }
+      // as production runs completions (GroupCommit, Database.transaction): in a transaction, where
+      // completeAll's SET LOCAL plan_cache_mode = force_generic_plan holds (in autocommit it is a no-op)
+      Database store = new Database(lending(c));
+      long[] before = plansMade(c);
       for (int i = 0; i < 8; i++) {
         Job j = claimed.get(i);
         plans.setLength(0);
         Ending completion =
             new Ending(j.id(), State.LEASED, j.leaseToken(), LeaseCondition.LIVE, null, State.COMPLETED, "{}", "", 0, true, "a", null);
-        // as production runs it: in a transaction (GroupCommit), where its SET LOCAL of the plan mode holds
-        c.setAutoCommit(false);
-        List<Job> done = leases.endAll(c, List.of(completion));
-        c.commit();
-        c.setAutoCommit(true);
+        List<Job> done = store.transaction(tx -> leases.endAll(tx, List.of(completion)));
         assertEquals(1, done.size());
         String plan = plans.toString();
         assertTrue(plan.contains("jobs_pkey"), "a completion fetches its job by id:\n" + plan);
         assertFalse(plan.contains("jobs_running"), "a completion does not scan the running jobs:\n" + plan);
         assertFalse(plan.contains("can only be used in transaction blocks"), "the plan mode is set for the completion:\n" + plan);
       }
+      // and what was checked is the generic plan: once server-prepared, the completion made no custom one
+      long[] after = plansMade(c);
+      assertEquals(0, after[0] - before[0], "custom plans made by the completions");
+      assertTrue(after[1] > before[1], "the completions made generic plans");
+    }
+  }
+
+  /** The custom and the generic plans made so far by the session's server-prepared statements. */
+  private static long[] plansMade(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(
+            "SELECT coalesce(sum(custom_plans), 0), coalesce(sum(generic_plans), 0) FROM pg_prepared_statements")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
     }
   }
 
@@ -104,6 +121,22 @@ class StalePlanTest {
         }
         return invoke(ps, m2, a2);
       });
+    });
+  }
+
+  /**
+   * A DataSource whose every connection is {@code c}, with a close() that leaves it open (and its
+   * session settings as they are) for the next one.
+   */
+  private static DataSource lending(Connection c) {
+    ClassLoader loader = StalePlanTest.class.getClassLoader();
+    Connection kept = (Connection) Proxy.newProxyInstance(loader, new Class<?>[] {Connection.class},
+        (proxy, m, args) -> m.getName().equals("close") ? null : invoke(c, m, args));
+    return (DataSource) Proxy.newProxyInstance(loader, new Class<?>[] {DataSource.class}, (proxy, m, args) -> {
+      if (m.getName().equals("getConnection") && (args == null || args.length == 0)) {
+        return kept;
+      }
+      throw new UnsupportedOperationException(m.getName());
     });
   }
 
