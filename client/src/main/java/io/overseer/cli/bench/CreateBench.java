@@ -40,7 +40,7 @@ final class CreateBench extends Scenario {
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
       description = "Before the c=C phase and before the batch phase: untimed rounds of N jobs"
           + " of that phase's calls, repeated (at most " + MAX_WARMUP_ROUNDS + ") until this"
-          + " JVM's JIT compilers spent under 10% of the last round compiling (the c=1 phase"
+          + " JVM's JIT compilers spent under 10%% of the last round compiling (the c=1 phase"
           + " warms only its own path); 0: none [${DEFAULT-VALUE}].")
   int warmupJobs;
 

@@ -52,7 +52,7 @@ final class LatencyBench extends Scenario {
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "3000",
       description = "Jobs per round sent first at the same rate and not measured, repeated (at"
           + " most " + MAX_WARMUP_ROUNDS + " rounds, none begun after " + MAX_WARMUP_SECONDS
-          + " s) until this JVM's JIT compilers spent under 10% of the last round compiling:"
+          + " s) until this JVM's JIT compilers spent under 10%% of the last round compiling:"
           + " 200 jobs at 50/s, or 3,000 at 758/s, left it compiling through the measured jobs;"
           + " 0: none [${DEFAULT-VALUE}].")
   int warmupJobs;

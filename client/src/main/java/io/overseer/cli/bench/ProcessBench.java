@@ -53,7 +53,7 @@ final class ProcessBench extends Scenario {
   @Option(names = "--warmup-jobs", paramLabel = "N", defaultValue = "5000",
       description = "Jobs per untimed round first, at the largest --in-flight, repeated (at most"
           + " " + MAX_WARMUP_ROUNDS + " rounds) until this JVM's JIT compilers spent under"
-          + " 10% of the last round compiling, so the timed rounds see compiled code; 0: none"
+          + " 10%% of the last round compiling, so the timed rounds see compiled code; 0: none"
           + " [${DEFAULT-VALUE}].")
   int warmupJobs;
 
