@@ -40,6 +40,7 @@ import io.overseer.server.store.Database;
 import io.overseer.server.store.EventRepository;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.NotifyRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -79,7 +80,7 @@ public final class OverseerServer implements AutoCloseable {
     EventRepository events = new EventRepository();
     AssetRepository assets = new AssetRepository();
     Backoff backoff = new Backoff(ThreadLocalRandom.current());
-    signals = new Signals(db, database::openDedicated);
+    signals = new Signals(db, new NotifyRepository(), database::openDedicated);
     TransitionPublisher publisher = new TransitionPublisher(signals, jobMetrics);
     // group commits: two batches in the database at once, so one can fill while the other commits
     var completeAll = new GroupCommit<>(db, "CompleteJob", 256, 2, WorkerOperations.completeAll(leases));

@@ -1,8 +1,8 @@
 package io.overseer.server.signal;
 
 import io.overseer.server.store.Database;
+import io.overseer.server.store.NotifyRepository;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,8 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +55,7 @@ public final class Signals implements AutoCloseable {
 
   private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
   private final Database database;
+  private final NotifyRepository notify;
   private final ConnectionFactory listenConnections;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -69,8 +68,9 @@ public final class Signals implements AutoCloseable {
   private long generation;
   private volatile boolean closed;
 
-  public Signals(Database database, ConnectionFactory listenConnections) {
+  public Signals(Database database, NotifyRepository notify, ConnectionFactory listenConnections) {
     this.database = database;
+    this.notify = notify;
     this.listenConnections = listenConnections;
   }
 
@@ -115,10 +115,6 @@ public final class Signals implements AutoCloseable {
 
   public void addEventListener(EventListener l) {
     eventListeners.add(l);
-  }
-
-  public void removeEventListener(EventListener l) {
-    eventListeners.remove(l);
   }
 
   /** The current generation; pass it to {@link #awaitChange} to wait for the next signal. */
@@ -194,27 +190,14 @@ public final class Signals implements AutoCloseable {
     if (events.length() > nodeId.length()) {
       payloads.add(events.toString());
     }
-    boolean anyJobs = jobs;
+    List<String> jobPayloads = jobs ? List.of(nodeId) : List.of();
     // a notification is a hint (receivers re-read the database; a listener that reconnects
-    // re-reads everything), so its transaction need not wait for its WAL flush: NOTIFY assigns
-    // a transaction id, and without this every send was one more synchronous commit
+    // re-reads everything), so its transaction need not wait for its WAL flush
     database.transaction(
         c -> {
-          try (PreparedStatement off = c.prepareStatement("SET LOCAL synchronous_commit = off")) {
-            off.execute();
-          }
-          try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-            if (anyJobs) {
-              ps.setString(1, JOBS_CHANNEL);
-              ps.setString(2, nodeId);
-              ps.executeQuery().close();
-            }
-            for (String p : payloads) {
-              ps.setString(1, EVENTS_CHANNEL);
-              ps.setString(2, p);
-              ps.executeQuery().close();
-            }
-          }
+          notify.commitWithoutFlush(c);
+          notify.notify(c, JOBS_CHANNEL, jobPayloads);
+          notify.notify(c, EVENTS_CHANNEL, payloads);
           return null;
         });
   }
@@ -222,20 +205,14 @@ public final class Signals implements AutoCloseable {
   private void listenLoop() {
     while (!closed) {
       try (Connection c = listenConnections.open()) {
-        try (var st = c.createStatement()) {
-          st.execute("LISTEN " + JOBS_CHANNEL);
-          st.execute("LISTEN " + EVENTS_CHANNEL);
-        }
+        notify.listen(c, JOBS_CHANNEL);
+        notify.listen(c, EVENTS_CHANNEL);
         // anything sent while we were not listening is lost: everyone re-reads
         wakeLocal();
         eventListeners.forEach(EventListener::onResync);
-        PGConnection pg = c.unwrap(PGConnection.class);
         while (!closed) {
-          PGNotification[] ns = pg.getNotifications(500);
-          if (ns != null) {
-            for (PGNotification n : ns) {
-              receive(n.getName(), n.getParameter());
-            }
+          for (NotifyRepository.Notification n : notify.receive(c, 500)) {
+            receive(n.channel(), n.payload());
           }
         }
       } catch (SQLException | RuntimeException e) {
