@@ -123,9 +123,9 @@ public final class JobOperations {
     result.stream().filter(j -> newIds.contains(j.id())).forEach(publisher::created);
     result.stream()
         .filter(j -> j.state() == State.QUEUED)
-        .map(Job::runAt)
+        .map(j -> Map.entry(j.queue(), j.runAt()))
         .distinct()
-        .forEach(publisher::claimableAt);
+        .forEach(e -> publisher.claimableAt(e.getKey(), e.getValue()));
     return result;
   }
 
@@ -218,6 +218,6 @@ public final class JobOperations {
   }
 
   private void announce(Job job) {
-    publisher.claimableAt(job.runAt());
+    publisher.claimableAt(job.queue(), job.runAt());
   }
 }
