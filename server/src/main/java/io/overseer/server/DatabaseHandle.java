@@ -18,12 +18,12 @@ import java.sql.SQLException;
 public final class DatabaseHandle implements AutoCloseable {
   private final EmbeddedPostgres embedded;
   private final HikariDataSource pool;
-  private final String jdbcUrl;
+  private final String listenUrl;
   private final String description;
 
-  private DatabaseHandle(EmbeddedPostgres embedded, String jdbcUrl, int poolSize, String description) {
+  private DatabaseHandle(EmbeddedPostgres embedded, String jdbcUrl, String listenUrl, int poolSize, String description) {
     this.embedded = embedded;
-    this.jdbcUrl = jdbcUrl;
+    this.listenUrl = listenUrl != null ? listenUrl : jdbcUrl;
     this.description = description;
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
@@ -40,7 +40,8 @@ public final class DatabaseHandle implements AutoCloseable {
 
   public static DatabaseHandle open(ServerConfig config) throws IOException {
     if (config.databaseUrl != null) {
-      return new DatabaseHandle(null, config.databaseUrl, config.poolSize, "PostgreSQL at " + redact(config.databaseUrl));
+      return new DatabaseHandle(
+          null, config.databaseUrl, config.listenDatabaseUrl, config.poolSize, "PostgreSQL at " + redact(config.databaseUrl));
     }
     Files.createDirectories(config.dataDir);
     EmbeddedPostgres pg =
@@ -52,16 +53,16 @@ public final class DatabaseHandle implements AutoCloseable {
             .setServerConfig("synchronous_commit", "on")
             .start();
     String url = pg.getJdbcUrl("postgres", "postgres");
-    return new DatabaseHandle(pg, url, config.poolSize, "embedded PostgreSQL at " + config.dataDir);
+    return new DatabaseHandle(pg, url, config.listenDatabaseUrl, config.poolSize, "embedded PostgreSQL at " + config.dataDir);
   }
 
   public HikariDataSource pool() {
     return pool;
   }
 
-  /** A connection outside the pool, for LISTEN. */
+  /** A connection outside the pool, for LISTEN: to --listen-database-url, else the pool's URL. */
   public Connection openDedicated() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl);
+    return DriverManager.getConnection(listenUrl);
   }
 
   /** E.g. "embedded PostgreSQL 17.6 at ./overseer-data", for the ready line. */
@@ -84,6 +85,6 @@ public final class DatabaseHandle implements AutoCloseable {
 
   /** The URL without its password, for logs and the ready line. */
   static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return url == null ? null : url.replaceAll("(?i)(password=)[^&]*", "$1***");
   }
 }

@@ -43,6 +43,7 @@ import io.overseer.server.store.Database;
 import io.overseer.server.store.EventRepository;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.NotifyRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -86,7 +87,7 @@ public final class OverseerServer implements AutoCloseable {
     warnIfAutovacuumIsOff(db);
     metricsEndpoint = open(new MetricsEndpoint());
     metricsEndpoint.bindPool(database.pool());
-    signals = new Signals(db, database::openDedicated);
+    signals = new Signals(db, new NotifyRepository(), database::openDedicated);
     Operations ops = operations(db);
     watcher = watch(db, ops);
     Maintenance maintenance = open(new Maintenance(db, ops.leases(), ops.endings(), ops.backoff(), config.maintenanceInterval, config.cancelGrace));

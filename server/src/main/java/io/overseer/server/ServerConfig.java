@@ -30,6 +30,9 @@ public final class ServerConfig {
   @Option(names = "--database-url", defaultValue = "${env:OVERSEER_DATABASE_URL}", description = "jdbc:postgresql://host:port/db?user=…; unset starts an embedded PostgreSQL. Env: OVERSEER_DATABASE_URL.")
   public String databaseUrl;
 
+  @Option(names = "--listen-database-url", defaultValue = "${env:OVERSEER_LISTEN_DATABASE_URL}", description = "jdbc:postgresql://… of a direct connection for the node's LISTEN (notifications need one, e.g. when --database-url points at PgBouncer in transaction mode); unset uses the pool's URL. Env: OVERSEER_LISTEN_DATABASE_URL.")
+  public String listenDatabaseUrl;
+
   @Option(names = "--data-dir", defaultValue = "${env:OVERSEER_DATA_DIR:-./overseer-data}", description = "Data directory of the embedded PostgreSQL. Env: OVERSEER_DATA_DIR.")
   public Path dataDir;
 
@@ -123,6 +126,9 @@ public final class ServerConfig {
     require(port >= 0 && port <= 65535, "--port must be 0..65535, got " + port);
     require(databaseUrl == null || databaseUrl.startsWith("jdbc:postgresql:"),
         "--database-url must start with jdbc:postgresql: (e.g. jdbc:postgresql://127.0.0.1:5432/overseer?user=postgres), got " + databaseUrl);
+    require(listenDatabaseUrl == null || listenDatabaseUrl.startsWith("jdbc:postgresql:"),
+        "--listen-database-url must start with jdbc:postgresql: (e.g. jdbc:postgresql://127.0.0.1:5432/overseer?user=postgres), got "
+            + DatabaseHandle.redact(listenDatabaseUrl));
     require(poolSize >= 2 && poolSize <= 1000, "--db-pool-size must be 2..1000, got " + poolSize);
     queueLimits.forEach((q, n) -> require(n != null && n >= 1, "--queue-limit " + q + " must be at least 1, got " + n));
     require(!cancelGrace.isNegative(), "--cancel-grace must not be negative");

@@ -88,7 +88,7 @@ public final class ClaimOperations {
         return claimed;
       }
       Duration nap = Duration.ofNanos(Math.min(left, safetyPoll.toNanos()));
-      signals.awaitChange(seen, nap);
+      signals.awaitChange(request.queues(), seen, nap);
     }
   }
 

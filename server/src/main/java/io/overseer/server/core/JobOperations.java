@@ -129,9 +129,9 @@ public final class JobOperations {
     result.stream().filter(j -> newIds.contains(j.id())).forEach(publisher::created);
     result.stream()
         .filter(j -> State.CLAIMABLE.contains(j.state()))
-        .map(Job::runAt)
+        .map(j -> Map.entry(j.queue(), j.runAt()))
         .distinct()
-        .forEach(publisher::claimableAt);
+        .forEach(e -> publisher.claimableAt(e.getKey(), e.getValue()));
     return result;
   }
 
@@ -227,6 +227,6 @@ public final class JobOperations {
   }
 
   private void announce(Job job) {
-    publisher.claimableAt(job.runAt());
+    publisher.claimableAt(job.queue(), job.runAt());
   }
 }

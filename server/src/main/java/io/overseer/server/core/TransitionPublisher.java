@@ -23,9 +23,9 @@ public final class TransitionPublisher {
     metrics.created(job);
   }
 
-  /** Claimers wake when the job becomes claimable (now, or at its run_at). */
-  public void claimableAt(Instant runAt) {
-    signals.jobsReadyAt(runAt);
+  /** Claimers of {@code queue} wake when its job becomes claimable (now, or at its run_at). */
+  public void claimableAt(String queue, Instant runAt) {
+    signals.jobsReadyAt(queue, runAt);
   }
 
   public void claimed(Job job) {
@@ -41,9 +41,9 @@ public final class TransitionPublisher {
     metrics.ended(job);
     signals.eventAppended(job.id(), job.lastSequence());
     if (State.CLAIMABLE.contains(job.state())) {
-      signals.jobsReadyAt(job.runAt());
+      signals.jobsReadyAt(job.queue(), job.runAt());
     } else if (job.previousState() != null && job.previousState().isLeased()) {
-      signals.jobsReady(); // a queue limit may have room now
+      signals.jobsReady(job.queue()); // its queue's limit may have room now
     }
   }
 

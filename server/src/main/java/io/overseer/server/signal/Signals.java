@@ -1,13 +1,17 @@
 package io.overseer.server.signal;
 
 import io.overseer.server.store.Database;
+import io.overseer.server.store.NotifyRepository;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,18 +19,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Wakes whoever waits for work or events: an in-process signal on this node, and PostgreSQL
- * LISTEN/NOTIFY across nodes. A notification carries only ids and sequences; receivers read the
- * data from the tables, so a missed notification costs latency, never data (safety polls and a
- * resync after a listener reconnect cover it).
+ * LISTEN/NOTIFY across nodes. A notification carries only queue names, ids and sequences;
+ * receivers read the data from the tables, so a missed notification costs latency, never data
+ * (safety polls and a resync after a listener reconnect cover it).
+ *
+ * <p>A wake-up for work names its queue and wakes only the claimers waiting for that queue (or
+ * for every queue); see {@link Waiters} for why none is missed.
  *
  * <p>NOTIFY is sent after commit, by one sender thread that coalesces whatever piled up, so the
  * transactions that change jobs never take PostgreSQL's notify queue lock.
@@ -48,7 +52,10 @@ public final class Signals implements AutoCloseable {
 
   static final String JOBS_CHANNEL = "overseer_jobs";
   static final String EVENTS_CHANNEL = "overseer_events";
+  /** Under PostgreSQL's 8000-byte payload limit; payload items are ASCII. */
   private static final int MAX_PAYLOAD = 7000;
+  /** A queue name a payload can carry (names are validated to [A-Za-z0-9._:-] at creation). */
+  private static final Pattern PLAIN_QUEUE = Pattern.compile("[\\x21-\\x7e]{1,256}");
   /** Wake claimers this long after a run_at, for clock granularity between Java and the database. */
   private static final long READY_AT_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** The longest wait a timer is set for; a later run_at is looked at again after it. */
@@ -57,20 +64,20 @@ public final class Signals implements AutoCloseable {
 
   private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
   private final Database database;
+  private final NotifyRepository notify;
   private final ConnectionFactory listenConnections;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  private final Waiters waiters = new Waiters();
   private final List<EventListener> eventListeners = new CopyOnWriteArrayList<>();
   private final BlockingQueue<String> outbox = new LinkedBlockingQueue<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "overseer-signal-timer"));
   private final Thread sender = daemon(this::sendLoop, "overseer-notify-sender");
   private final Thread listener = daemon(this::listenLoop, "overseer-notify-listener");
-  private long generation;
   private volatile boolean closed;
 
-  public Signals(Database database, ConnectionFactory listenConnections) {
+  public Signals(Database database, NotifyRepository notify, ConnectionFactory listenConnections) {
     this.database = database;
+    this.notify = notify;
     this.listenConnections = listenConnections;
   }
 
@@ -79,29 +86,29 @@ public final class Signals implements AutoCloseable {
     listener.start();
   }
 
-  /** Jobs may be claimable now: wake local claimers and tell the other nodes. */
-  public void jobsReady() {
-    wakeLocal();
-    outbox.add("J");
+  /** Jobs of {@code queue} may be claimable now: wake its claimers here and on the other nodes. */
+  public void jobsReady(String queue) {
+    waiters.wake(List.of(queue));
+    outbox.add("J" + queue);
   }
 
-  /** Wakes this node's waiters without telling other nodes (nothing new to claim). */
+  /** Wakes every waiter of this node without telling other nodes (nothing new to claim). */
   public void wakeWaiters() {
-    wakeLocal();
+    waiters.wakeEveryone();
   }
 
-  /** Jobs become claimable at {@code at}: wake everyone then (this node's timer). */
-  public void jobsReadyAt(Instant at) {
+  /** Jobs of {@code queue} become claimable at {@code at}: wake its claimers then (this node's timer). */
+  public void jobsReadyAt(String queue, Instant at) {
     Duration delay = Duration.between(Instant.now(), at);
     if (delay.isNegative() || delay.isZero()) {
-      jobsReady();
+      jobsReady(queue);
     } else if (!closed && delay.compareTo(MAX_TIMER_DELAY) > 0) {
       // far off (run_at may be in year 9999, past what a long of nanoseconds holds): look again later
-      timer.schedule(() -> jobsReadyAt(at), MAX_TIMER_DELAY.toNanos(), TimeUnit.NANOSECONDS);
+      timer.schedule(() -> jobsReadyAt(queue, at), MAX_TIMER_DELAY.toNanos(), TimeUnit.NANOSECONDS);
     } else if (!closed) {
       // never early: a claimer woken before run_at (even by a fraction of a millisecond, on the
       // database's clock) finds nothing and then sleeps until its safety poll
-      timer.schedule(this::jobsReady, delay.toNanos() + READY_AT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
+      timer.schedule(() -> jobsReady(queue), delay.toNanos() + READY_AT_MARGIN_NANOS, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -117,46 +124,25 @@ public final class Signals implements AutoCloseable {
     eventListeners.add(l);
   }
 
-  public void removeEventListener(EventListener l) {
-    eventListeners.remove(l);
-  }
-
-  /** The current generation; pass it to {@link #awaitChange} to wait for the next signal. */
+  /**
+   * The current generation: read it before looking for work, then pass it to {@link
+   * #awaitChange} so that a wake-up in between is not missed.
+   */
   public long generation() {
-    lock.lock();
-    try {
-      return generation;
-    } finally {
-      lock.unlock();
-    }
+    return waiters.generation();
   }
 
-  /** Waits until a signal after {@code seen}, the timeout, or close. True if signalled. */
-  public boolean awaitChange(long seen, Duration timeout) throws InterruptedException {
-    long nanos = timeout.toNanos();
-    lock.lock();
-    try {
-      while (generation == seen && !closed && nanos > 0) {
-        nanos = changed.awaitNanos(nanos);
-      }
-      return generation != seen;
-    } finally {
-      lock.unlock();
-    }
+  /**
+   * Waits until, after generation {@code seen}, jobs of one of {@code queues} (empty: of any
+   * queue) may have become ready or every waiter was woken ({@link #wakeWaiters}, a listener
+   * reconnect, close); or the timeout. True if woken.
+   */
+  public boolean awaitChange(Collection<String> queues, long seen, Duration timeout) throws InterruptedException {
+    return waiters.await(queues, seen, timeout);
   }
 
   public boolean isClosed() {
     return closed;
-  }
-
-  private void wakeLocal() {
-    lock.lock();
-    try {
-      generation++;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
   }
 
   /** Drains the outbox into as few NOTIFYs as fit the payload limit. */
@@ -176,66 +162,69 @@ public final class Signals implements AutoCloseable {
     }
   }
 
+  /**
+   * One payload per channel where they fit: {@code node queue…} on the jobs channel (a payload
+   * with no queue wakes every claimer, as one from an older node does), {@code node job:sequence…}
+   * on the events channel.
+   */
   private void send(List<String> batch) {
-    boolean jobs = false;
-    List<String> payloads = new ArrayList<>();
-    StringBuilder events = new StringBuilder(nodeId);
+    Set<String> queues = new LinkedHashSet<>();
+    List<String> events = new ArrayList<>();
+    boolean everyQueue = false;
     for (String item : batch) {
-      if (item.equals("J")) {
-        jobs = true;
+      String body = item.substring(1);
+      if (item.charAt(0) == 'E') {
+        events.add(body);
+      } else if (PLAIN_QUEUE.matcher(body).matches()) {
+        queues.add(body);
       } else {
-        if (events.length() + item.length() > MAX_PAYLOAD) {
-          payloads.add(events.toString());
-          events = new StringBuilder(nodeId);
-        }
-        events.append(' ').append(item, 1, item.length());
+        everyQueue = true;
       }
     }
-    if (events.length() > nodeId.length()) {
-      payloads.add(events.toString());
+    List<String> jobPayloads = payloads(queues);
+    if (everyQueue) {
+      jobPayloads.add(nodeId);
     }
-    boolean anyJobs = jobs;
+    List<String> eventPayloads = payloads(events);
     // a notification is a hint (receivers re-read the database; a listener that reconnects
-    // re-reads everything), so its transaction need not wait for its WAL flush: NOTIFY assigns
-    // a transaction id, and without this every send was one more synchronous commit
+    // re-reads everything), so its transaction need not wait for its WAL flush
     database.transaction(
         c -> {
-          try (PreparedStatement off = c.prepareStatement("SET LOCAL synchronous_commit = off")) {
-            off.execute();
-          }
-          try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-            if (anyJobs) {
-              ps.setString(1, JOBS_CHANNEL);
-              ps.setString(2, nodeId);
-              ps.executeQuery().close();
-            }
-            for (String p : payloads) {
-              ps.setString(1, EVENTS_CHANNEL);
-              ps.setString(2, p);
-              ps.executeQuery().close();
-            }
-          }
+          notify.commitWithoutFlush(c);
+          notify.notify(c, JOBS_CHANNEL, jobPayloads);
+          notify.notify(c, EVENTS_CHANNEL, eventPayloads);
           return null;
         });
+  }
+
+  /** This node's id, then the items, as few payloads as fit. */
+  private List<String> payloads(Collection<String> items) {
+    List<String> payloads = new ArrayList<>();
+    StringBuilder p = new StringBuilder(nodeId);
+    for (String item : items) {
+      if (p.length() + 1 + item.length() > MAX_PAYLOAD) {
+        payloads.add(p.toString());
+        p = new StringBuilder(nodeId);
+      }
+      p.append(' ').append(item);
+    }
+    if (p.length() > nodeId.length()) {
+      payloads.add(p.toString());
+    }
+    return payloads;
   }
 
   private void listenLoop() {
     while (!closed) {
       try (Connection c = listenConnections.open()) {
-        try (var st = c.createStatement()) {
-          st.execute("LISTEN " + JOBS_CHANNEL);
-          st.execute("LISTEN " + EVENTS_CHANNEL);
-        }
+        notify.listen(c, JOBS_CHANNEL);
+        notify.listen(c, EVENTS_CHANNEL);
         // anything sent while we were not listening is lost: everyone re-reads
-        wakeLocal();
+        waiters.wakeEveryone();
         eventListeners.forEach(EventListener::onResync);
-        PGConnection pg = c.unwrap(PGConnection.class);
         while (!closed) {
-          PGNotification[] ns = pg.getNotifications(500);
-          if (ns != null) {
-            for (PGNotification n : ns) {
-              receive(n.getName(), n.getParameter());
-            }
+          for (NotifyRepository.Notification n : notify.receive(c, 500)) {
+            receive(n.channel(), n.payload());
           }
         }
       } catch (SQLException | RuntimeException e) {
@@ -253,7 +242,11 @@ public final class Signals implements AutoCloseable {
       return; // our own, already delivered locally
     }
     if (channel.equals(JOBS_CHANNEL)) {
-      wakeLocal();
+      if (parts.length == 1) {
+        waiters.wakeEveryone();
+      } else {
+        waiters.wake(Arrays.asList(parts).subList(1, parts.length));
+      }
       return;
     }
     for (int i = 1; i < parts.length; i++) {
@@ -269,7 +262,7 @@ public final class Signals implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    wakeLocal();
+    waiters.close();
     timer.shutdownNow();
     sender.interrupt();
     listener.interrupt();
