@@ -132,9 +132,16 @@ final class ModelClient extends ModelSteps {
     }
   }
 
+  /** The names the races count under ({@code race_<name>}), by kind. */
+  static final List<String> RACES = List.of("complete+complete", "complete+fail", "stale+live", "cancel+complete", "heartbeat+fail", "claim");
+
   /** Two calls on one job at once, from two channels (often two nodes), with a certain combined outcome. */
   void race() throws InterruptedException {
-    int kind = r.nextInt(6);
+    race(r.nextInt(RACES.size()));
+  }
+
+  /** The race of that kind (an index of {@link #RACES}), if a job fits its precondition. */
+  void race(int kind) throws InterruptedException {
     if (kind == 5) {
       claimRace();
       return;
