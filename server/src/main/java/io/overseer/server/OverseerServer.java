@@ -90,7 +90,7 @@ public final class OverseerServer implements AutoCloseable {
     signals = new Signals(db, new NotifyRepository(), database::openDedicated);
     Operations ops = operations(db);
     watcher = watch(db, ops);
-    Maintenance maintenance = open(new Maintenance(db, ops.leases(), ops.endings(), ops.backoff(), config.maintenanceInterval, config.cancelGrace));
+    Maintenance maintenance = open(new Maintenance(db, ops.leases(), ops.endings(), ops.backoff(), config.maintenanceInterval, config.cancelGrace, config.stopGrace));
     housekeeping = open(housekeeping(db, ops));
     server = grpc(builder, ops);
     signals.start();

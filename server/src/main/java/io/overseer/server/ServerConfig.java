@@ -45,6 +45,9 @@ public final class ServerConfig {
   @Option(names = "--cancel-grace", defaultValue = "${env:OVERSEER_CANCEL_GRACE:-30s}", converter = DurationConverter.class, description = "How long a running job's worker has to acknowledge a cancel. Env: OVERSEER_CANCEL_GRACE.")
   public Duration cancelGrace;
 
+  @Option(names = "--stop-grace", defaultValue = "${env:OVERSEER_STOP_GRACE:-30s}", converter = DurationConverter.class, description = "How long a stopping service job's worker has to complete it before it is FAILED. Env: OVERSEER_STOP_GRACE.")
+  public Duration stopGrace;
+
   @Option(names = "--maintenance-interval", defaultValue = "${env:OVERSEER_MAINTENANCE_INTERVAL:-1s}", converter = DurationConverter.class, description = "How often expired leases, timeouts and cancels are handled. Env: OVERSEER_MAINTENANCE_INTERVAL.")
   public Duration maintenanceInterval;
 
@@ -132,6 +135,7 @@ public final class ServerConfig {
     require(poolSize >= 2 && poolSize <= 1000, "--db-pool-size must be 2..1000, got " + poolSize);
     queueLimits.forEach((q, n) -> require(n != null && n >= 1, "--queue-limit " + q + " must be at least 1, got " + n));
     require(!cancelGrace.isNegative(), "--cancel-grace must not be negative");
+    require(!stopGrace.isNegative(), "--stop-grace must not be negative");
     require(maintenanceInterval.toMillis() >= 10, "--maintenance-interval must be at least 10ms");
     require(!drainTimeout.isNegative(), "--drain-timeout must not be negative");
     require(maxPayloadBytes >= 1024, "--max-payload-bytes must be at least 1024");

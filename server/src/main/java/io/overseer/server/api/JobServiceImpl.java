@@ -20,6 +20,7 @@ import io.overseer.v1.ListJobEventsRequest;
 import io.overseer.v1.ListJobEventsResponse;
 import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
+import io.overseer.v1.StopJobRequest;
 import io.overseer.v1.WatchJobRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +132,15 @@ public final class JobServiceImpl implements JobServiceGrpc.AsyncService, io.grp
     String reason = v.text("reason", request.getReason(), 1024);
     v.check();
     reply(out, ProtoMapper.job(jobs.cancel(CallerIdentity.current(), id, reason)));
+  }
+
+  @Override
+  public void stopJob(StopJobRequest request, StreamObserver<io.overseer.v1.Job> out) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id("id", request.getId());
+    String reason = v.text("reason", request.getReason(), 1024);
+    v.check();
+    reply(out, ProtoMapper.job(jobs.stop(CallerIdentity.current(), id, reason)));
   }
 
   @Override

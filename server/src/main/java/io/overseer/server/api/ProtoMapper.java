@@ -5,6 +5,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent;
 import io.overseer.server.domain.State;
@@ -57,9 +58,13 @@ public final class ProtoMapper {
     if (j.finishTime() != null) {
       b.setFinishTime(timestamp(j.finishTime()));
     }
-    if (j.state() == State.RUNNING && j.leaseExpireTime() != null) {
+    if (j.state().isLeased() && j.leaseExpireTime() != null) {
       b.setLeaseExpireTime(timestamp(j.leaseExpireTime()));
     }
+    for (Endpoint e : j.endpoints()) {
+      b.addEndpoints(io.overseer.v1.Endpoint.newBuilder().setName(e.name()).setUri(e.uri()));
+    }
+    b.setStopRequested(j.stopRequested());
     return b.build();
   }
 

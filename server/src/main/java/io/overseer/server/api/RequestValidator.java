@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import io.overseer.server.domain.InvalidArgumentException;
 import io.overseer.server.domain.InvalidArgumentException.Violation;
+import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.NewJob;
 import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.CreateJobRequest;
@@ -27,6 +28,7 @@ public final class RequestValidator {
   static final int DEFAULT_MAX_ATTEMPTS = 3;
   static final int MAX_LABELS = 64;
   static final int MAX_TEXT = 4096;
+  static final int MAX_ENDPOINTS = 16;
   static final int MAX_ERROR_MESSAGE = 64 * 1024;
   static final java.time.Duration MIN_TIMEOUT = java.time.Duration.ofSeconds(1);
   static final java.time.Duration MAX_TIMEOUT = java.time.Duration.ofDays(7);
@@ -110,6 +112,33 @@ public final class RequestValidator {
       fail(field, "required");
     }
     return text(field, value, maxChars);
+  }
+
+  /** 1..16 endpoints, each with a name (1..64 characters) and an absolute URI (at most 2,048). */
+  public List<Endpoint> endpoints(String field, List<io.overseer.v1.Endpoint> endpoints) {
+    if (endpoints.isEmpty() || endpoints.size() > MAX_ENDPOINTS) {
+      fail(field, "1.." + MAX_ENDPOINTS + " endpoints, got " + endpoints.size());
+    }
+    List<Endpoint> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(endpoints.size(), MAX_ENDPOINTS); i++) {
+      String prefix = field + "[" + i + "].";
+      String name = required(prefix + "name", endpoints.get(i).getName(), 64);
+      String uri = required(prefix + "uri", endpoints.get(i).getUri(), 2048);
+      if (!uri.isEmpty() && !isAbsoluteUri(uri)) {
+        fail(prefix + "uri", "must be an absolute URI such as http://10.0.0.7:8888/, got '" + uri + "'");
+      }
+      out.add(new Endpoint(name, uri));
+    }
+    return out;
+  }
+
+  private static boolean isAbsoluteUri(String uri) {
+    try {
+      java.net.URI u = new java.net.URI(uri);
+      return u.isAbsolute() && (u.getHost() != null || u.getAuthority() != null);
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
   }
 
   public int range(String field, int value, int min, int max) {

@@ -9,6 +9,7 @@ import io.overseer.server.core.GroupCommit;
 import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.core.WorkerOperations.CompleteCall;
 import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.TimeOrderedIds;
@@ -23,6 +24,7 @@ import io.overseer.v1.FailJobRequest;
 import io.overseer.v1.HeartbeatRequest;
 import io.overseer.v1.HeartbeatResponse;
 import io.overseer.v1.Lease;
+import io.overseer.v1.ReportServingRequest;
 import io.overseer.v1.WorkerServiceGrpc;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,6 +118,7 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
         HeartbeatResponse.newBuilder()
             .setLeaseExpireTime(ProtoMapper.timestamp(job.leaseExpireTime()))
             .setCancelRequested(job.cancelRequested())
+            .setStopRequested(job.stopRequested())
             .build());
   }
 
@@ -204,6 +207,17 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
     v.check();
     Asset asset = new Asset(TimeOrderedIds.next(), id, "", type, uri, path, request.getSizeBytes(), contentType, checksum, Instant.EPOCH);
     JobServiceImpl.reply(out, ProtoMapper.asset(workers.addAsset(CallerIdentity.current(), id, token, asset)));
+  }
+
+  @Override
+  public void reportServing(ReportServingRequest request, StreamObserver<io.overseer.v1.Job> out) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id("job_id", request.getJobId());
+    String token = v.required("lease_token", request.getLeaseToken(), 256);
+    List<Endpoint> endpoints = v.endpoints("endpoints", request.getEndpointsList());
+    String message = v.text("message", request.getMessage(), RequestValidator.MAX_TEXT);
+    v.check();
+    JobServiceImpl.reply(out, ProtoMapper.job(workers.reportServing(CallerIdentity.current(), id, token, endpoints, message)));
   }
 
   private static List<String> names(RequestValidator v, String field, List<String> values) {

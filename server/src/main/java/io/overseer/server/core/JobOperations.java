@@ -177,7 +177,7 @@ public final class JobOperations {
       if (!job.state().isLeased()) {
         Ending now =
             new Ending(id, Set.of(job.state()), null, LeaseCondition.NONE, null, State.CANCELLED, null, message, 0,
-                false, principal.name(), "");
+                false, principal.name(), "", null);
         List<Job> cancelled = endings.endNow(List.of(now));
         if (!cancelled.isEmpty()) {
           return cancelled.get(0);
@@ -192,6 +192,34 @@ public final class JobOperations {
           publisher.eventAppended(flagged.get());
           return flagged.get();
         }
+      }
+    }
+    throw new ConflictException(id.toString());
+  }
+
+  /**
+   * A serving job becomes STOPPING (its worker is told by its heartbeats, stops the service and
+   * completes the job, or maintenance fails it after the stop grace period); a stopping one is
+   * returned as it is; any other job is cancelled as {@link #cancel} would (a job that never served
+   * has no service to stop).
+   */
+  public Job stop(Principal principal, UUID id, String reason) {
+    String message = reason.isEmpty() ? "stopped by " + principal.name() : reason;
+    for (int i = 0; i < MAX_CAS_TRIES; i++) {
+      Job job = get(principal, id);
+      if (job.state().isTerminal()) {
+        JobStateMachine.require(id.toString(), job.state(), State.STOPPING);
+      }
+      if (job.state() == State.STOPPING) {
+        return job;
+      }
+      if (!JobStateMachine.isAllowed(job.state(), State.STOPPING)) {
+        return cancel(principal, id, message);
+      }
+      Optional<Job> stopping = db.autocommit(c -> jobs.requestStop(c, id, job.attempt(), message, principal.name()));
+      if (stopping.isPresent()) {
+        publisher.eventAppended(stopping.get());
+        return stopping.get();
       }
     }
     throw new ConflictException(id.toString());

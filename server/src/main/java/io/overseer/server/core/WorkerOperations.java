@@ -2,6 +2,8 @@ package io.overseer.server.core;
 
 import io.overseer.server.domain.Asset;
 import io.overseer.server.domain.Backoff;
+import io.overseer.server.domain.Endpoint;
+import io.overseer.server.domain.InvalidTransitionException;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobNotFoundException;
 import io.overseer.server.domain.JobStateMachine;
@@ -21,7 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -99,7 +101,7 @@ public final class WorkerOperations {
       Set<State> from = JobStateMachine.sources(target, State.LEASED);
       batch.add(
           new Ending(x.id(), from, x.token(), LeaseCondition.LIVE, null, target, x.resultJson(), x.error(), 0, true,
-              principal.name(), null));
+              principal.name(), null, null));
     }
     List<GroupCommit.Outcome<Optional<Job>>> written = completions.submitAll(batch);
     List<GroupCommit.Outcome<Job>> out = new ArrayList<>(calls.size());
@@ -111,7 +113,7 @@ public final class WorkerOperations {
           endings.publish(done.get());
           out.add(new GroupCommit.Outcome<>(done.get(), null));
         } else {
-          out.add(new GroupCommit.Outcome<>(repeatedOrLeaseLost(x.id(), x.leaseToken(), job -> job.state() == x.target()), null));
+          out.add(new GroupCommit.Outcome<>(repeatedOrLeaseLost(x.id(), x.leaseToken(), job -> completionDiffers(job, x)), null));
         }
       } catch (RuntimeException e) {
         out.add(new GroupCommit.Outcome<>(null, e));
@@ -145,13 +147,62 @@ public final class WorkerOperations {
           endings.endNow(
               List.of(
                   new Ending(id, Set.of(job.state()), token, LeaseCondition.LIVE, job.cancelRequested(), target, null,
-                      message, delayMs, true, principal.name(), null)));
+                      message, delayMs, true, principal.name(), null, retryable)));
       if (!ended.isEmpty()) {
         return ended.get(0);
       }
     }
-    return repeatedOrLeaseLost(
-        id, token, job -> (job.state() == State.FAILED || job.state() == State.CANCELLED));
+    return repeatedOrLeaseLost(id, token, job -> failureDiffers(job, error, retryable));
+  }
+
+  /** What differs between the completion that finished {@code job} and a repeat {@code x}; null: nothing. */
+  private String completionDiffers(Job job, Ending x) {
+    if (job.state() != x.target()) {
+      return "outcome";
+    }
+    if (!job.errorMessage().equals(x.message())) {
+      return "error message";
+    }
+    return db.autocommit(c -> jobs.hasResult(c, job.id(), x.resultJson())) ? null : "result";
+  }
+
+  /** What differs between the FailJob that finished {@code job} and a repeat; null: nothing. */
+  private static String failureDiffers(Job job, String error, boolean retryable) {
+    if (job.state() != State.FAILED && job.state() != State.CANCELLED) {
+      return "outcome";
+    }
+    String message = job.state() == State.CANCELLED && error.isEmpty() ? "cancelled" : error;
+    if (!job.errorMessage().equals(message)) {
+      return "error message";
+    }
+    return Boolean.valueOf(retryable).equals(job.failedRetryable()) ? null : "retryable flag";
+  }
+
+  /**
+   * RUNNING → SERVING: the service is up at {@code endpoints}. The same report repeated by the same
+   * lease gets the job back; a serving job reporting other endpoints, or a job no longer in a
+   * state that may serve, is an invalid transition; a lost lease is LEASE_LOST.
+   */
+  public Job reportServing(Principal principal, UUID id, String token, List<Endpoint> endpoints, String message) {
+    String eventMessage =
+        "serving at " + String.join(", ", endpoints.stream().map(e -> e.uri() + " (" + e.name() + ")").toList())
+            + (message.isEmpty() ? "" : ": " + message);
+    Optional<Job> serving =
+        db.autocommit(c -> leases.serve(c, id, token, endpoints, message, eventMessage, principal.name()));
+    if (serving.isPresent()) {
+      publisher.eventAppended(serving.get());
+      return serving.get();
+    }
+    Job job = find(id);
+    boolean live = job.state().isLeased() && Objects.equals(token, job.leaseToken())
+        && job.leaseExpireTime() != null && job.leaseExpireTime().isAfter(java.time.Instant.now());
+    if (!live) {
+      throw new LeaseLostException(id.toString(), job.state());
+    }
+    if (job.state() == State.SERVING && job.endpoints().equals(endpoints)) {
+      return job; // the same report repeated
+    }
+    throw new InvalidTransitionException(id.toString(), job.state(), State.SERVING);
   }
 
   public Asset addAsset(Principal principal, UUID id, String token, Asset asset) {
@@ -163,13 +214,21 @@ public final class WorkerOperations {
   }
 
 
-  private Job repeatedOrLeaseLost(
-      UUID id, String token, Predicate<Job> sameOutcome) {
+  /**
+   * Explains a finishing call that changed nothing: the lease that finished the job repeating the
+   * same call gets the finished job (safe to retry); the same lease with a call that differs
+   * ({@code difference} names what, or is null) is refused, and so is any other token.
+   */
+  private Job repeatedOrLeaseLost(UUID id, String token, Function<Job, String> difference) {
     Job job = find(id);
-    if (job.state().isTerminal() && Objects.equals(token, job.leaseToken()) && sameOutcome.test(job)) {
-      return job; // the lease that finished the job repeating its call: safe to retry
+    if (!job.state().isTerminal() || !Objects.equals(token, job.leaseToken())) {
+      throw new LeaseLostException(id.toString(), job.state());
     }
-    throw new LeaseLostException(id.toString(), job.state());
+    String differs = difference.apply(job);
+    if (differs != null) {
+      throw LeaseLostException.finishedDifferently(id.toString(), job.state(), differs);
+    }
+    return job;
   }
 
   private Supplier<LeaseLostException> leaseLost(UUID id) {

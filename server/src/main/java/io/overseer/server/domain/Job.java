@@ -2,6 +2,7 @@ package io.overseer.server.domain;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -12,6 +13,9 @@ import java.util.UUID;
  * @param leaseToken the token of the current or last attempt's lease, or null once revoked
  * @param previousState the state before the job's last transition (null: it never changed)
  * @param seq insertion order, the FIFO tie-break of the claim order
+ * @param endpoints where a serving job is reached (kept once it ends)
+ * @param stopRequested StopJob was called on it
+ * @param failedRetryable the retryable flag of the FailJob that ended it, else null
  */
 public record Job(
     UUID id,
@@ -42,4 +46,7 @@ public record Job(
     Instant createTime,
     Instant updateTime,
     Instant startTime,
-    Instant finishTime) {}
+    Instant finishTime,
+    List<Endpoint> endpoints,
+    boolean stopRequested,
+    Boolean failedRetryable) {}

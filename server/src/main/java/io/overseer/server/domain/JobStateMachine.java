@@ -22,7 +22,12 @@ public final class JobStateMachine {
     ALLOWED.put(State.QUEUED, EnumSet.of(State.RUNNING, State.CANCELLED));
     ALLOWED.put(
         State.RUNNING,
-        EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED));
+        EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED, State.SERVING));
+    ALLOWED.put(
+        State.SERVING,
+        EnumSet.of(State.STOPPING, State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED));
+    ALLOWED.put(State.STOPPING, EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED));
+    ALLOWED.put(State.WAITING, EnumSet.of(State.QUEUED, State.CANCELLED));
     for (State terminal : State.TERMINAL) {
       ALLOWED.put(terminal, EnumSet.noneOf(State.class));
     }
@@ -61,20 +66,23 @@ public final class JobStateMachine {
    * Where a leased attempt in state {@code from} goes when it ends without success: the worker
    * failed it, it timed out, or its lease expired.
    *
-   * <p>A requested cancel wins (never retried); then a retry while attempts are left; else FAILED.
-   * Throws if the table does not allow the result from {@code from}.
+   * <p>The first of these the table allows from {@code from}: CANCELLED if a cancel was requested
+   * (never retried); QUEUED if retryable with attempts left; FAILED. (So a STOPPING job, which may
+   * be neither cancelled nor re-queued, fails.) Throws unless {@code from} is leased (only an
+   * attempt can fail) and the table allows FAILED from it.
    */
   public static State afterFailedAttempt(
       String jobId, State from, boolean retryable, boolean cancelRequested, int attempt, int maxAttempts) {
-    State to;
-    if (cancelRequested) {
-      to = State.CANCELLED;
-    } else if (retryable && attempt < maxAttempts) {
-      to = State.QUEUED;
-    } else {
-      to = State.FAILED;
+    if (!from.isLeased()) {
+      throw new InvalidTransitionException(jobId, from, State.FAILED);
     }
-    require(jobId, from, to);
-    return to;
+    if (cancelRequested && isAllowed(from, State.CANCELLED)) {
+      return State.CANCELLED;
+    }
+    if (retryable && attempt < maxAttempts && isAllowed(from, State.QUEUED)) {
+      return State.QUEUED;
+    }
+    require(jobId, from, State.FAILED);
+    return State.FAILED;
   }
 }

@@ -23,8 +23,13 @@ import java.util.Set;
  * <ul>
  *   <li>expired lease (orphaned attempt): QUEUED at once, or FAILED when attempts are spent;
  *   <li>attempt past its timeout: like a retryable failure, "timed out", with backoff;
- *   <li>cancel requested and not acknowledged within the grace period: CANCELLED, lease revoked.
+ *   <li>cancel requested and not acknowledged within the grace period: CANCELLED, lease revoked;
+ *   <li>a stopping service not completed within the stop grace period: FAILED, lease revoked.
  * </ul>
+ *
+ * <p>Where an ended attempt goes depends on the state it was in ({@link
+ * JobStateMachine#afterFailedAttempt}): an orphaned service is re-queued, so it comes back
+ * elsewhere; a stopping one fails.
  *
  * Each tick's endings of one kind go through {@link JobEndings} as one batch; each is a
  * compare-and-set on the attempt as read (state, lease token, cancel flag), so a worker finishing
@@ -39,6 +44,7 @@ public final class Maintenance implements AutoCloseable {
   private final Backoff backoff;
   private final Duration interval;
   private final Duration cancelGrace;
+  private final Duration stopGrace;
   private final SingleNodeTicker ticker;
 
   public Maintenance(
@@ -47,13 +53,15 @@ public final class Maintenance implements AutoCloseable {
       JobEndings endings,
       Backoff backoff,
       Duration interval,
-      Duration cancelGrace) {
+      Duration cancelGrace,
+      Duration stopGrace) {
     this.db = db;
     this.leases = leases;
     this.endings = endings;
     this.backoff = backoff;
     this.interval = interval;
     this.cancelGrace = cancelGrace;
+    this.stopGrace = stopGrace;
     this.ticker = new SingleNodeTicker(db, "maintenance");
   }
 
@@ -69,6 +77,7 @@ public final class Maintenance implements AutoCloseable {
               recoverOrphans();
               timeOutAttempts();
               forceCancels();
+              forceStops();
               return true;
             })
         .orElse(false);
@@ -99,6 +108,15 @@ public final class Maintenance implements AutoCloseable {
     endings.endNow(batch);
   }
 
+  private void forceStops() {
+    List<Ending> batch = new ArrayList<>();
+    for (Job job : db.autocommit(c -> leases.stopGraceExpired(c, stopGrace.toMillis(), BATCH))) {
+      JobStateMachine.require(job.id().toString(), job.state(), State.FAILED);
+      batch.add(ending(job, LeaseCondition.ANY, State.FAILED, "stop grace period expired", 0));
+    }
+    endings.endNow(batch);
+  }
+
   /** An orphan is re-queued at once; a timed-out attempt after a backoff, like a retryable failure. */
   private Ending afterFailedAttempt(Job job, LeaseCondition condition, String reason, boolean backOff) {
     State to =
@@ -111,7 +129,7 @@ public final class Maintenance implements AutoCloseable {
   /** A compare-and-set on the attempt as read: its state, token and cancel flag. */
   private static Ending ending(Job job, LeaseCondition condition, State to, String reason, long delayMs) {
     return new Ending(job.id(), Set.of(job.state()), job.leaseToken(), condition, job.cancelRequested(), to, null,
-        reason, delayMs, false, Principal.SYSTEM, "");
+        reason, delayMs, false, Principal.SYSTEM, "", null);
   }
 
   @Override

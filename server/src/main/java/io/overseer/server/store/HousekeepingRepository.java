@@ -37,7 +37,7 @@ public final class HousekeepingRepository {
    */
   private static final String MARK_STALLED =
       "WITH t AS (UPDATE jobs SET stalled_at = now(), last_sequence = last_sequence + 1"
-          + " WHERE id IN (SELECT id FROM jobs WHERE " + StateSql.in("state", State.LEASED) + " AND lease_ms > 0"
+          + " WHERE id IN (SELECT id FROM jobs WHERE " + StateSql.in("state", State.TIMED) + " AND lease_ms > 0"
           + " AND (?::text IS NULL OR type = ?) AND update_time < now() - ? * interval '1 millisecond'"
           + " AND (stalled_at IS NULL OR stalled_at < update_time) LIMIT ? FOR UPDATE SKIP LOCKED)"
           + " RETURNING *)"

@@ -51,6 +51,8 @@ public final class JobRepository {
           + " FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS k(k_idem, k_params, k_ord)"
           + " JOIN jobs j ON j.owner = ? AND j.idempotency_key = k.k_idem";
 
+  private static final String HAS_RESULT = "SELECT result = ?::jsonb FROM jobs WHERE id = ?";
+
   private static final String FIND =
       "SELECT * FROM jobs WHERE id = ? AND (?::text IS NULL OR owner = ?)";
 
@@ -70,6 +72,13 @@ public final class JobRepository {
           + " WHERE id = ? AND state = ANY(?::text[]) AND attempt = ? AND NOT cancel_requested"
           + " RETURNING *)"
           + EventInsert.of(EventKind.CANCEL_REQUESTED).message("?").workerId("''").andReturnJobs();
+
+  /** A serving job asked to stop: STOPPING, with the request's time for the stop grace period. */
+  private static final String REQUEST_STOP =
+      "WITH t AS (UPDATE jobs SET previous_state = state, state = ?, stop_requested = true,"
+          + " stop_requested_at = now(), update_time = now(), last_sequence = last_sequence + 1"
+          + " WHERE id = ? AND state = ANY(?::text[]) AND attempt = ? RETURNING *)"
+          + EventInsert.of(EventKind.STATE_CHANGED).message("?").workerId("''").andReturnJobs();
 
   private static final String COUNT_QUEUED =
       "SELECT count(*) FROM jobs WHERE owner = ? AND " + StateSql.in("state", State.CLAIMABLE)
@@ -180,6 +189,31 @@ public final class JobRepository {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
+      }
+    }
+  }
+
+  /** SERVING → STOPPING for the attempt read; empty if the job changed since. */
+  public Optional<Job> requestStop(Connection c, UUID id, int attempt, String reason, String actor) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(REQUEST_STOP)) {
+      int i = 0;
+      ps.setString(++i, State.STOPPING.name());
+      ps.setObject(++i, id);
+      ps.setArray(++i, StateSql.array(c, io.overseer.server.domain.JobStateMachine.sources(State.STOPPING, State.LEASED)));
+      ps.setInt(++i, attempt);
+      ps.setString(++i, reason);
+      ps.setString(++i, actor);
+      return atMostOneJob(ps);
+    }
+  }
+
+  /** Whether the job's stored result equals {@code resultJson} as JSON (key order and spacing aside). */
+  public boolean hasResult(Connection c, UUID id, String resultJson) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(HAS_RESULT)) {
+      ps.setString(1, resultJson);
+      ps.setObject(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
       }
     }
   }

@@ -3,8 +3,10 @@ package io.overseer.server.store;
 import static io.overseer.server.store.Rows.allJobs;
 import static io.overseer.server.store.Rows.atMostOneJob;
 
+import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent.EventKind;
+import io.overseer.server.domain.JobStateMachine;
 import io.overseer.server.domain.State;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -54,9 +56,9 @@ public final class LeaseRepository {
   private static final String END_ALL =
       "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::boolean[],"
           + " ?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::boolean[], ?::boolean[], ?::boolean[],"
-          + " ?::text[], ?::text[])"
+          + " ?::text[], ?::text[], ?::boolean[])"
           + " AS u(id, sources, token, lease, cancel_requested, target, result, message, progress, delay_ms,"
-          + " keep_token, cancelled, terminal, actor, worker)),"
+          + " keep_token, cancelled, terminal, actor, worker, failed_retryable)),"
           + " t AS (UPDATE jobs j SET previous_state = j.state, state = i.target,"
           + " result = coalesce(i.result::jsonb, j.result), error_message = i.message,"
           + " progress = coalesce(i.progress, j.progress),"
@@ -65,6 +67,7 @@ public final class LeaseRepository {
           + " cancel_requested = j.cancel_requested OR i.cancelled,"
           + " cancel_requested_at = CASE WHEN i.cancelled THEN coalesce(j.cancel_requested_at, now()) ELSE j.cancel_requested_at END,"
           + " finish_time = CASE WHEN i.terminal THEN now() END, update_time = now(),"
+          + " failed_retryable = i.failed_retryable,"
           + " last_sequence = j.last_sequence + 1"
           + " FROM input i WHERE j.id = i.id AND j.state = ANY(string_to_array(i.sources, ','))"
           + " AND (CASE i.lease WHEN 'LIVE' THEN j.lease_token = i.token AND j.lease_expires_at > now()"
@@ -84,12 +87,28 @@ public final class LeaseRepository {
       "SELECT * FROM jobs WHERE " + LEASED + " AND lease_expires_at <= now() ORDER BY lease_expires_at LIMIT ?";
 
   private static final String TIMED_OUT =
-      "SELECT * FROM jobs WHERE " + LEASED + " AND timeout_ms IS NOT NULL"
+      "SELECT * FROM jobs WHERE " + StateSql.in("state", State.TIMED) + " AND lease_ms > 0 AND timeout_ms IS NOT NULL"
           + " AND attempt_started_at + timeout_ms * interval '1 millisecond' <= now() LIMIT ?";
 
   private static final String CANCEL_GRACE_EXPIRED =
-      "SELECT * FROM jobs WHERE " + LEASED + " AND cancel_requested"
-          + " AND cancel_requested_at + ? * interval '1 millisecond' <= now() LIMIT ?";
+      "SELECT * FROM jobs WHERE " + StateSql.in("state", JobStateMachine.sources(State.CANCELLED, State.LEASED))
+          + " AND lease_ms > 0 AND cancel_requested AND cancel_requested_at + ? * interval '1 millisecond' <= now() LIMIT ?";
+
+  private static final String STOP_GRACE_EXPIRED =
+      "SELECT * FROM jobs WHERE " + StateSql.in("state", Set.of(State.STOPPING))
+          + " AND lease_ms > 0 AND stop_requested_at + ? * interval '1 millisecond' <= now() LIMIT ?";
+
+  /**
+   * A leased job's service is up: SERVING at its endpoints, under the live lease. The event's
+   * message names them.
+   */
+  private static final String SERVE =
+      "WITH t AS (UPDATE jobs SET previous_state = state, state = ?, endpoints = ?::jsonb,"
+          + " message = CASE WHEN ? = '' THEN message ELSE ? END, update_time = now(),"
+          + " last_sequence = last_sequence + 1"
+          + " WHERE id = ? AND state = ANY(?::text[]) AND lease_token = ? AND lease_expires_at > now()"
+          + " RETURNING *)"
+          + EventInsert.of(EventKind.STATE_CHANGED).message("?").andReturnJobs();
 
   /** Which lease an ending requires. */
   public enum LeaseCondition {
@@ -112,6 +131,8 @@ public final class LeaseRepository {
    * @param retryDelayMs for a target a claim takes from: claimable after this long; else ignored
    * @param keepToken the worker ended it: its token stays, so the same call may be repeated
    * @param workerId the event's worker id; null: the job's own worker
+   * @param failedRetryable a worker's FailJob: its retryable flag, kept with the job so that only
+   *     the same call repeated gets the finished job back; else null
    */
   public record Ending(
       UUID id,
@@ -125,7 +146,8 @@ public final class LeaseRepository {
       long retryDelayMs,
       boolean keepToken,
       String actor,
-      String workerId) {
+      String workerId,
+      Boolean failedRetryable) {
     /** Whether the job keeps this token: a worker ended it for good, and may repeat the call. */
     public boolean keepsToken() {
       return keepToken && target.isTerminal();
@@ -186,6 +208,7 @@ public final class LeaseRepository {
     Boolean[] terminal = new Boolean[n];
     String[] actors = new String[n];
     String[] workers = new String[n];
+    Boolean[] failedRetryable = new Boolean[n];
     for (int k = 0; k < n; k++) {
       Ending e = sorted.get(k);
       ids[k] = e.id();
@@ -203,6 +226,7 @@ public final class LeaseRepository {
       terminal[k] = e.target().isTerminal();
       actors[k] = e.actor();
       workers[k] = e.workerId();
+      failedRetryable[k] = e.failedRetryable();
     }
     try (PreparedStatement generic = c.prepareStatement(GENERIC_PLAN)) {
       generic.execute();
@@ -224,6 +248,33 @@ public final class LeaseRepository {
       ps.setArray(++i, c.createArrayOf("bool", terminal));
       ps.setArray(++i, c.createArrayOf("text", actors));
       ps.setArray(++i, c.createArrayOf("text", workers));
+      ps.setArray(++i, c.createArrayOf("bool", failedRetryable));
+      return allJobs(ps);
+    }
+  }
+
+  /** RUNNING → SERVING under a live lease; empty if the lease or the state did not allow it. */
+  public Optional<Job> serve(Connection c, UUID id, String leaseToken, List<Endpoint> endpoints, String message,
+      String eventMessage, String actor) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SERVE)) {
+      int i = 0;
+      ps.setString(++i, State.SERVING.name());
+      ps.setString(++i, Rows.endpointsJson(endpoints));
+      ps.setString(++i, message);
+      ps.setString(++i, message);
+      ps.setObject(++i, id);
+      ps.setArray(++i, StateSql.array(c, JobStateMachine.sources(State.SERVING, State.LEASED)));
+      ps.setString(++i, leaseToken);
+      ps.setString(++i, eventMessage);
+      ps.setString(++i, actor);
+      return atMostOneJob(ps);
+    }
+  }
+
+  public List<Job> stopGraceExpired(Connection c, long graceMs, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(STOP_GRACE_EXPIRED)) {
+      ps.setLong(1, graceMs);
+      ps.setInt(2, limit);
       return allJobs(ps);
     }
   }

@@ -1,10 +1,12 @@
 package io.overseer.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.overseer.server.domain.Asset;
+import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent;
 import io.overseer.server.domain.State;
@@ -59,7 +61,10 @@ final class Rows {
         instant(rs, "create_time"),
         instant(rs, "update_time"),
         instant(rs, "start_time"),
-        instant(rs, "finish_time"));
+        instant(rs, "finish_time"),
+        endpoints(rs.getString("endpoints")),
+        rs.getBoolean("stop_requested"),
+        (Boolean) rs.getObject("failed_retryable"));
   }
 
   /** At most one row: a compare-and-set that matched more than one row is a bug. */
@@ -148,6 +153,45 @@ final class Rows {
   private static final JsonFormat.Printer LABELS_PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser LABELS_PARSER = JsonFormat.parser();
+
+  private static final String EMPTY_ARRAY = "[]";
+
+  /** Endpoints as a JSON array of {"name", "uri"} objects. */
+  static String endpointsJson(List<Endpoint> endpoints) {
+    if (endpoints.isEmpty()) {
+      return EMPTY_ARRAY;
+    }
+    ListValue.Builder list = ListValue.newBuilder();
+    for (Endpoint e : endpoints) {
+      Struct.Builder s = Struct.newBuilder();
+      s.putFields("name", Value.newBuilder().setStringValue(e.name()).build());
+      s.putFields("uri", Value.newBuilder().setStringValue(e.uri()).build());
+      list.addValues(Value.newBuilder().setStructValue(s));
+    }
+    try {
+      return LABELS_PRINTER.print(list);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static List<Endpoint> endpoints(String json) {
+    if (json == null || json.equals(EMPTY_ARRAY)) {
+      return List.of();
+    }
+    ListValue.Builder list = ListValue.newBuilder();
+    try {
+      LABELS_PARSER.merge(json, list);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("endpoints column is not a JSON array: " + json, e);
+    }
+    List<Endpoint> out = new ArrayList<>();
+    for (Value v : list.getValuesList()) {
+      Map<String, Value> f = v.getStructValue().getFieldsMap();
+      out.add(new Endpoint(f.get("name").getStringValue(), f.get("uri").getStringValue()));
+    }
+    return List.copyOf(out);
+  }
 
   /** A string map as a JSON object (through protobuf's JSON printer, which escapes correctly). */
   static String labelsJson(Map<String, String> labels) {

@@ -25,7 +25,13 @@ class JobStateMachineTest {
       Map.of(
           State.QUEUED, EnumSet.of(State.RUNNING, State.CANCELLED),
           State.RUNNING,
-              EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED),
+              EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED, State.SERVING),
+          // "Service jobs": stopped, ended by the worker (PARTIAL as CompleteJob allows), orphaned, cancelled
+          State.SERVING,
+              EnumSet.of(State.STOPPING, State.COMPLETED, State.PARTIAL, State.FAILED, State.QUEUED, State.CANCELLED),
+          State.STOPPING, EnumSet.of(State.COMPLETED, State.PARTIAL, State.FAILED),
+          // "Dependencies"
+          State.WAITING, EnumSet.of(State.QUEUED, State.CANCELLED),
           State.COMPLETED, EnumSet.noneOf(State.class),
           State.FAILED, EnumSet.noneOf(State.class),
           State.PARTIAL, EnumSet.noneOf(State.class),
@@ -42,8 +48,8 @@ class JobStateMachineTest {
   }
 
   @Test
-  void thereAreSixStatesAndFourAreTerminal() {
-    assertEquals(6, State.values().length);
+  void thereAreNineStatesAndFourAreTerminal() {
+    assertEquals(9, State.values().length);
     assertEquals(
         EnumSet.of(State.COMPLETED, State.FAILED, State.PARTIAL, State.CANCELLED),
         EnumSet.copyOf(Stream.of(State.values()).filter(State::isTerminal).toList()));
@@ -122,6 +128,19 @@ class JobStateMachineTest {
     assertTrue(JobStateMachine.isAllowed(State.RUNNING, to), "a failed attempt leaves RUNNING legally");
   }
 
+  @ParameterizedTest(name = "{0} retryable={1} cancelRequested={2} -> {3}")
+  @CsvSource({
+    "SERVING,  true,  false, QUEUED",
+    "SERVING,  false, false, FAILED",
+    "SERVING,  true,  true,  CANCELLED",
+    // a stopping service may be neither re-queued nor cancelled: it fails
+    "STOPPING, true,  false, FAILED",
+    "STOPPING, true,  true,  FAILED",
+  })
+  void aServiceJobsFailedAttempt(State from, boolean retryable, boolean cancelRequested, State expected) {
+    assertEquals(expected, JobStateMachine.afterFailedAttempt("job-1", from, retryable, cancelRequested, 1, 3));
+  }
+
   @Test
   void aFailedAttemptFromAStateThatCannotEndSoIsRefused() {
     for (State from : State.values()) {
@@ -136,8 +155,12 @@ class JobStateMachineTest {
 
   @Test
   void sourcesAreTheStatesOfASetThatMayMoveToTheTarget() {
-    assertEquals(EnumSet.of(State.RUNNING), JobStateMachine.sources(State.COMPLETED, State.LEASED));
-    assertEquals(EnumSet.of(State.QUEUED), JobStateMachine.sources(State.CANCELLED, EnumSet.complementOf(EnumSet.copyOf(State.LEASED))));
+    assertEquals(EnumSet.of(State.RUNNING, State.SERVING, State.STOPPING), JobStateMachine.sources(State.COMPLETED, State.LEASED));
+    assertEquals(EnumSet.of(State.RUNNING, State.SERVING), JobStateMachine.sources(State.CANCELLED, State.LEASED));
+    assertEquals(EnumSet.of(State.SERVING), JobStateMachine.sources(State.STOPPING, State.LEASED));
+    assertEquals(
+        EnumSet.of(State.QUEUED, State.WAITING),
+        JobStateMachine.sources(State.CANCELLED, EnumSet.complementOf(EnumSet.copyOf(State.LEASED))));
     assertEquals(EnumSet.noneOf(State.class), JobStateMachine.sources(State.QUEUED, State.TERMINAL));
     for (State to : State.values()) {
       for (State from : JobStateMachine.sources(to, EnumSet.allOf(State.class))) {

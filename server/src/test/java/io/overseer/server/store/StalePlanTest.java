@@ -80,7 +80,7 @@ class StalePlanTest {
         Job j = claimed.get(i);
         plans.setLength(0);
         Ending completion =
-            new Ending(j.id(), State.LEASED, j.leaseToken(), LeaseCondition.LIVE, null, State.COMPLETED, "{}", "", 0, true, "a", null);
+            new Ending(j.id(), State.LEASED, j.leaseToken(), LeaseCondition.LIVE, null, State.COMPLETED, "{}", "", 0, true, "a", null, null);
         List<Job> done = store.transaction(tx -> leases.endAll(tx, List.of(completion)));
         assertEquals(1, done.size());
         String plan = plans.toString();
