@@ -22,11 +22,18 @@ import java.util.concurrent.locks.ReentrantLock;
 final class JobModel {
   static final Set<JobState> TERMINAL =
       EnumSet.of(JobState.JOB_STATE_COMPLETED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_PARTIAL, JobState.JOB_STATE_CANCELLED);
+  /** A worker holds these under a lease. */
+  static final Set<JobState> LEASED =
+      EnumSet.of(JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SERVING, JobState.JOB_STATE_STOPPING);
   private static final Map<JobState, Set<JobState>> ALLOWED =
       Map.of(
           JobState.JOB_STATE_QUEUED, EnumSet.of(JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_CANCELLED),
           JobState.JOB_STATE_RUNNING, EnumSet.of(JobState.JOB_STATE_COMPLETED, JobState.JOB_STATE_PARTIAL,
-              JobState.JOB_STATE_FAILED, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_CANCELLED));
+              JobState.JOB_STATE_FAILED, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_SERVING),
+          JobState.JOB_STATE_SERVING, EnumSet.of(JobState.JOB_STATE_STOPPING, JobState.JOB_STATE_COMPLETED,
+              JobState.JOB_STATE_PARTIAL, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_CANCELLED),
+          JobState.JOB_STATE_STOPPING, EnumSet.of(JobState.JOB_STATE_COMPLETED, JobState.JOB_STATE_PARTIAL,
+              JobState.JOB_STATE_FAILED));
 
   /** A lease a worker of the test got, with bounds on its expiry from the test's own clock. */
   static final class Lease {
@@ -61,11 +68,15 @@ final class JobModel {
   Instant cancelRequestedAfter; // the cancel was sent then
   int endedAttempts; // attempts 1..endedAttempts are over
   boolean cancelInThisAttempt;
+  boolean stopRequested;
+  Instant stopRequestedAfter; // StopJob was sent then
   Job last; // the last job read
 
   /** The lease that finished the job by the worker's own call, and which call: COMPLETE, PARTIAL, FAIL. */
   String finishedByToken;
   String finishedBy;
+  /** The finishing call's fields (call, result's author or retryable): only the same call may be repeated. */
+  String finishedSignature;
 
   JobModel(ModelWorld world, Job created) {
     this.world = world;
@@ -80,7 +91,7 @@ final class JobModel {
 
   /** The lease of the current attempt, if a worker of the test holds it and it has not ended. */
   Lease liveLease() {
-    if (state != JobState.JOB_STATE_RUNNING || attempt <= endedAttempts) {
+    if (!LEASED.contains(state) || attempt <= endedAttempts) {
       return null;
     }
     return leases.get(attempt);
@@ -99,7 +110,11 @@ final class JobModel {
     if (!until.isBefore(l.expiresAfter)) {
       return false;
     }
-    if (timeout != null && !until.isBefore(l.startedAfter.plus(timeout))) {
+    if (timeout != null && state == JobState.JOB_STATE_RUNNING && !until.isBefore(l.startedAfter.plus(timeout))) {
+      return false; // a timeout bounds the time until serving
+    }
+    if (state == JobState.JOB_STATE_STOPPING
+        && (stopRequestedAfter == null || !until.isBefore(stopRequestedAfter.plus(ModelWorld.STOP_GRACE)))) {
       return false;
     }
     return !cancelRequested || (cancelRequestedAfter != null && until.isBefore(cancelRequestedAfter.plus(ModelWorld.CANCEL_GRACE)));
@@ -153,6 +168,9 @@ final class JobModel {
     if (job.getCancelRequested() != cancelRequested) {
       world.violation(where + ": cancel_requested is " + job.getCancelRequested() + ", its events say " + cancelRequested);
     }
+    if (job.getStopRequested() != stopRequested) {
+      world.violation(where + ": stop_requested is " + job.getStopRequested() + ", its events say " + stopRequested);
+    }
     if (job.getState() == JobState.JOB_STATE_COMPLETED && job.getProgress() != 100) {
       world.violation(where + ": COMPLETED with progress " + job.getProgress());
     }
@@ -173,7 +191,7 @@ final class JobModel {
       world.violation(where + ": event " + e.getSequence() + " (" + e.getKind() + ") after the terminal state " + state);
     }
     if (e.getKind() != JobEventKind.JOB_EVENT_KIND_STATE_CHANGED) {
-      if (e.getState() != state || state != JobState.JOB_STATE_RUNNING) {
+      if (e.getState() != state || !LEASED.contains(state)) {
         world.violation(where + ": " + e.getKind() + " event in state " + e.getState() + " while the job was " + state);
       }
       if (e.getKind() == JobEventKind.JOB_EVENT_KIND_CANCEL_REQUESTED) {
@@ -195,8 +213,11 @@ final class JobModel {
       world.violation(where + ": transition " + state + " -> " + to + " is not in the state table");
     }
     boolean release = state == JobState.JOB_STATE_RUNNING && to == JobState.JOB_STATE_QUEUED && e.getMessage().startsWith("claim abandoned");
-    if (state == JobState.JOB_STATE_RUNNING) {
+    if (LEASED.contains(state) && !LEASED.contains(to)) {
       attemptEnded(where, e, to, release);
+    }
+    if (to == JobState.JOB_STATE_STOPPING) {
+      stopRequested = true;
     }
     if (to == JobState.JOB_STATE_RUNNING) {
       attempt++;
@@ -219,13 +240,15 @@ final class JobModel {
     }
     endedAttempts = attempt;
     boolean bySystem = e.getActor().equals("system");
-    if (cancelInThisAttempt && to != JobState.JOB_STATE_CANCELLED && to != JobState.JOB_STATE_COMPLETED && to != JobState.JOB_STATE_PARTIAL) {
+    boolean stopping = state == JobState.JOB_STATE_STOPPING; // may neither be cancelled nor re-queued
+    if (cancelInThisAttempt && to != JobState.JOB_STATE_CANCELLED && to != JobState.JOB_STATE_COMPLETED && to != JobState.JOB_STATE_PARTIAL
+        && !(stopping && to == JobState.JOB_STATE_FAILED)) {
       world.violation(where + ": attempt " + attempt + " was asked to cancel but ended " + to + " (" + e.getMessage() + ")");
     }
     if (to == JobState.JOB_STATE_QUEUED && attempt >= maxAttempts) {
       world.violation(where + ": re-queued after attempt " + attempt + " of " + maxAttempts);
     }
-    if (bySystem && to == JobState.JOB_STATE_FAILED && attempt < maxAttempts) {
+    if (bySystem && to == JobState.JOB_STATE_FAILED && attempt < maxAttempts && !stopping) {
       world.violation(where + ": the server failed attempt " + attempt + " of " + maxAttempts + " instead of retrying");
     }
     Lease l = leases.get(attempt);
@@ -234,7 +257,8 @@ final class JobModel {
       Instant notBefore =
           switch (e.getMessage()) {
             case "lease expired" -> l.expiresAfter;
-            case "timed out" -> timeout == null ? null : l.startedAfter.plus(timeout);
+            case "timed out" -> timeout == null || state != JobState.JOB_STATE_RUNNING ? null : l.startedAfter.plus(timeout);
+            case "stop grace period expired" -> stopRequestedAfter == null ? null : stopRequestedAfter.plus(ModelWorld.STOP_GRACE);
             case "cancel grace period expired" -> cancelRequestedAfter == null ? null : cancelRequestedAfter.plus(ModelWorld.CANCEL_GRACE);
             default -> null;
           };
@@ -255,20 +279,29 @@ final class JobModel {
       }
       if (e.getState() == JobState.JOB_STATE_RUNNING) {
         running++;
-      } else if (e.getPreviousState() == JobState.JOB_STATE_RUNNING && running == n) {
+      } else if (LEASED.contains(e.getPreviousState()) && !LEASED.contains(e.getState()) && running == n) {
         return e;
       }
     }
     return null;
   }
 
-  /** Whether a finishing call repeats the one that finished the job (FAIL repeats FAIL, COMPLETE only COMPLETE). */
-  static boolean sameFinish(String call, String finishedBy) {
-    return finishedBy != null && (call.equals("FAIL") ? finishedBy.equals("FAIL") : call.equals(finishedBy));
+  /**
+   * Whether a finishing call repeats the one that finished the job: the same call with the same
+   * fields (its signature: the call, and the result's author or the retryable flag).
+   */
+  static boolean sameFinish(String signature, String finishedSignature) {
+    return signature.equals(finishedSignature);
   }
 
-  /** Where a failed attempt goes (SPEC: a requested cancel wins, then a retry while attempts are left). */
-  static JobState afterFailedAttempt(boolean retryable, boolean cancelRequested, int attempt, int maxAttempts) {
+  /**
+   * Where a failed attempt in state {@code from} goes (SPEC: a requested cancel wins, then a retry
+   * while attempts are left; a stopping service may be neither, so it fails).
+   */
+  static JobState afterFailedAttempt(JobState from, boolean retryable, boolean cancelRequested, int attempt, int maxAttempts) {
+    if (from == JobState.JOB_STATE_STOPPING) {
+      return JobState.JOB_STATE_FAILED;
+    }
     if (cancelRequested) {
       return JobState.JOB_STATE_CANCELLED;
     }

@@ -47,7 +47,8 @@ class ModelBasedTest {
     int maxSteps = ChaosRun.size(2500, 25_000);
     Duration budget = ChaosRun.size(Duration.ofSeconds(40), Duration.ofSeconds(170));
     long started = System.nanoTime();
-    String[] flags = {"--maintenance-interval=100ms", "--cancel-grace=" + ModelWorld.CANCEL_GRACE.toSeconds() + "s", "--log-level=error"};
+    String[] flags = {"--maintenance-interval=100ms", "--cancel-grace=" + ModelWorld.CANCEL_GRACE.toSeconds() + "s",
+        "--stop-grace=" + ModelWorld.STOP_GRACE.toSeconds() + "s", "--log-level=error"};
     try (AutoCloseable quiet = ChaosRun.quietLogs();
         TestDatabase db = TestDatabase.create();
         TestServer a = TestServer.tcp(db, flags);
@@ -128,7 +129,7 @@ class ModelBasedTest {
         assertEquals(0, finishedTwice, "jobs finished twice");
         assertEquals(0, successesAfterLaterClaims, "tokens that succeeded after a later attempt was claimed");
         assertEquals(0, gaps, "event logs with gaps");
-        for (String covered : List.of("create", "claim", "worker_ok", "cancel", "stale", "repeat_ok", "orphan_recovered",
+        for (String covered : List.of("create", "claim", "worker_ok", "cancel", "stale", "repeat_ok", "orphan_recovered", "serve", "stop",
             "race_complete+complete", "race_complete+fail", "race_stale+live", "race_cancel+complete", "race_heartbeat+fail", "race_claim")) {
           assertTrue(w.counter(covered) > 0, "the run never did " + covered);
         }
@@ -163,10 +164,10 @@ class ModelBasedTest {
           }
           all = false;
           JobModel.Lease l = j.liveLease();
-          if (j.state == JobState.JOB_STATE_RUNNING && l != null && !j.certainlyDead(l)) {
+          if (JobModel.LEASED.contains(j.state) && l != null && !j.certainlyDead(l)) {
             s.checkFinish(j, l, "FAIL", false, Attempted.of(() -> s.client.workerStub().failJob(s.failure(j, l, false))), false, false);
             w.observe(s.client, j);
-          } else if (j.state == JobState.JOB_STATE_QUEUED || !j.cancelRequested) {
+          } else if (j.state == JobState.JOB_STATE_QUEUED || (!j.cancelRequested && j.state != JobState.JOB_STATE_STOPPING)) {
             s.cancel(j);
           }
         } finally {

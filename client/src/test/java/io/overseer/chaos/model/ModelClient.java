@@ -54,6 +54,10 @@ final class ModelClient extends ModelSteps {
       race();
     } else if (roll < 85) {
       on(j -> j.certainlyLive(ModelWorld.MARGIN), this::expire);
+    } else if (roll < 89) {
+      onLive(j -> serve(j, j.liveLease()));
+    } else if (roll < 92) {
+      on(j -> true, this::stop);
     } else {
       on(j -> true, j -> w.observe(r.nextBoolean() ? client : other, j));
     }
@@ -99,7 +103,7 @@ final class ModelClient extends ModelSteps {
       List<JobEvent> fresh = w.observe(client, j);
       for (JobEvent e : fresh) {
         boolean byWorker = !e.getActor().equals("system")
-            && (e.getKind() != JobEventKind.JOB_EVENT_KIND_STATE_CHANGED || e.getPreviousState() == JobState.JOB_STATE_RUNNING);
+            && (e.getKind() != JobEventKind.JOB_EVENT_KIND_STATE_CHANGED || JobModel.LEASED.contains(e.getPreviousState()));
         if (byWorker && !e.getMessage().equals("model says stop")) {
           w.violation("job " + j.id + ": a call with a stale token wrote event " + e.getSequence() + " (" + e.getKind() + ")");
         }
@@ -186,7 +190,8 @@ final class ModelClient extends ModelSteps {
       }
       settle(j, l, kind, partial, retryable, both);
       List<JobEvent> fresh = w.observe(client, j);
-      long ends = fresh.stream().filter(e -> e.getKind() == JobEventKind.JOB_EVENT_KIND_STATE_CHANGED && e.getPreviousState() == JobState.JOB_STATE_RUNNING).count();
+      long ends = fresh.stream().filter(e -> e.getKind() == JobEventKind.JOB_EVENT_KIND_STATE_CHANGED
+          && JobModel.LEASED.contains(e.getPreviousState()) && !JobModel.LEASED.contains(e.getState())).count();
       if (ends > 1) {
         w.violation("job " + j.id + ": race " + name + " ended attempt " + l.attempt + " " + ends + " times");
       }

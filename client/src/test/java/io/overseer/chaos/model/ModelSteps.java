@@ -17,7 +17,10 @@ import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
 import io.overseer.v1.JobEventKind;
 import io.overseer.v1.JobState;
+import io.overseer.v1.Endpoint;
 import io.overseer.v1.Lease;
+import io.overseer.v1.ReportServingRequest;
+import io.overseer.v1.StopJobRequest;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +34,9 @@ import java.util.Random;
  * and its events back into the model (which checks the invariants).
  */
 class ModelSteps {
+  /** The leased states as the jobs table names them. */
+  static final java.util.Set<String> LEASED_NAMES = java.util.Set.of("RUNNING", "SERVING", "STOPPING");
+
   static final String[] QUEUES = {"m0", "m1"};
 
   final ModelWorld w;
@@ -234,7 +240,10 @@ class ModelSteps {
    * finished the job repeating its call; LEASE_LOST for a certainly dead one; the resulting state.
    */
   void checkFinish(JobModel j, JobModel.Lease l, String call, Boolean retryable, Attempted<Job> res, boolean certain, boolean dead) {
-    boolean repeat = j.terminal() && l.token.equals(j.finishedByToken) && JobModel.sameFinish(call, j.finishedBy);
+    // the fields a repeat must match: the result names the client that sent it (see completion)
+    String signature = call.equals("FAIL") ? "FAIL:" + retryable : call + ":" + workerId;
+    JobState from = JobModel.LEASED.contains(j.state) ? j.state : JobState.JOB_STATE_RUNNING;
+    boolean repeat = j.terminal() && l.token.equals(j.finishedByToken) && JobModel.sameFinish(signature, j.finishedSignature);
     String what = "job " + j.id + ": " + call + " with the token of attempt " + l.attempt;
     if (repeat) {
       if (!res.ok() || res.value().getState() != j.state) {
@@ -251,17 +260,18 @@ class ModelSteps {
     JobState expected =
         call.equals("COMPLETE") ? JobState.JOB_STATE_COMPLETED
             : call.equals("PARTIAL") ? JobState.JOB_STATE_PARTIAL
-            : JobModel.afterFailedAttempt(retryable, j.cancelRequested, l.attempt, j.maxAttempts);
+            : JobModel.afterFailedAttempt(from, retryable, j.cancelRequested, l.attempt, j.maxAttempts);
     if (res.value().getState() != expected) {
       w.violation(what + " ended the job " + res.value().getState() + ", the model says " + expected);
     }
     if (JobModel.TERMINAL.contains(res.value().getState())) {
-      if (j.finishedByToken != null && (!j.finishedByToken.equals(l.token) || !JobModel.sameFinish(call, j.finishedBy))) {
-        w.violation(what + " finished the job, which " + j.finishedBy + " had finished already");
+      if (j.finishedByToken != null && (!j.finishedByToken.equals(l.token) || !JobModel.sameFinish(signature, j.finishedSignature))) {
+        w.violation(what + " finished the job, which " + j.finishedSignature + " had finished already");
         w.count("finished_twice");
       }
       j.finishedByToken = l.token;
       j.finishedBy = call;
+      j.finishedSignature = signature;
     }
   }
 
@@ -300,10 +310,11 @@ class ModelSteps {
     } else if (res.ok()) {
       Job job = res.value();
       boolean queuedOk = job.getState() == JobState.JOB_STATE_CANCELLED || (job.getState() == JobState.JOB_STATE_RUNNING && job.getCancelRequested());
+      boolean leasedBefore = before == JobState.JOB_STATE_RUNNING || before == JobState.JOB_STATE_SERVING;
       if (before == JobState.JOB_STATE_QUEUED && !queuedOk) {
         w.violation(what + " left it " + job.getState());
       }
-      if (before == JobState.JOB_STATE_RUNNING && certain && (job.getState() != JobState.JOB_STATE_RUNNING || !job.getCancelRequested())) {
+      if (leasedBefore && certain && (job.getState() != before || !job.getCancelRequested())) {
         w.observe(client, j);
         if (lostToTime(j, lease)) {
           late(j, lease, "CancelJob left it " + job.getState());
@@ -311,9 +322,11 @@ class ModelSteps {
           w.violation(what + " with a live lease left it " + job.getState() + " cancel_requested " + job.getCancelRequested());
         }
       }
-      if (job.getCancelRequested() && !wasRequested && job.getState() == JobState.JOB_STATE_RUNNING) {
+      if (job.getCancelRequested() && !wasRequested && JobModel.LEASED.contains(job.getState())) {
         j.cancelRequestedAfter = res.sent();
       }
+    } else if (before == JobState.JOB_STATE_STOPPING && res.invalidTransition()) {
+      // a stopping service may not be cancelled: it is completed or fails
     } else if (before == JobState.JOB_STATE_QUEUED || !res.invalidTransition()) {
       w.violation(what + " answered " + res.outcome());
     } else if (certain) {
@@ -325,10 +338,76 @@ class ModelSteps {
       }
     }
     w.observe(client, j);
-    if (res.invalidTransition() && !j.terminal()) {
+    if (res.invalidTransition() && !j.terminal() && j.state != JobState.JOB_STATE_STOPPING) {
       w.violation(what + ": INVALID_TRANSITION but the job is " + j.state);
     }
     w.count("cancel");
+  }
+
+  /** ReportServing with the job's lease: SERVING from RUNNING; the same report repeated while serving. */
+  void serve(JobModel j, JobModel.Lease l) {
+    JobState before = j.state;
+    boolean certain = j.certainlyLive(ModelWorld.MARGIN) && j.liveLease() == l; // about the lease used
+    boolean dead = j.certainlyDead(l);
+    ReportServingRequest request = ReportServingRequest.newBuilder().setJobId(j.id).setLeaseToken(l.token)
+        .addEndpoints(Endpoint.newBuilder().setName("http").setUri("http://model.invalid/" + j.id)).build();
+    Attempted<Job> res = Attempted.of(() -> client.workerStub().reportServing(request));
+    String what = "job " + j.id + ": ReportServing of a " + before + " job";
+    if (res.ok()) {
+      workerCallSucceeded(j, l, "ReportServing", res, dead);
+      if (res.value().getState() != JobState.JOB_STATE_SERVING || res.value().getEndpointsCount() != 1) {
+        w.violation(what + " left it " + res.value().getState() + " with " + res.value().getEndpointsCount() + " endpoints");
+      }
+    } else if (res.invalidTransition()) {
+      if (before != JobState.JOB_STATE_STOPPING && certain) {
+        w.violation(what + " with a live lease answered " + res.outcome());
+      }
+    } else {
+      leaseRefused(j, l, "ReportServing", res, certain);
+    }
+    w.observe(client, j);
+    w.count("serve");
+  }
+
+  /**
+   * StopJob: a serving job STOPPING; a stopping one unchanged; one that never served cancelled as
+   * CancelJob would; a terminal one INVALID_TRANSITION naming its state.
+   */
+  void stop(JobModel j) {
+    JobState before = j.state;
+    boolean certain = j.certainlyLive(ModelWorld.MARGIN);
+    if (before == JobState.JOB_STATE_SERVING && j.stopRequestedAfter == null) {
+      j.stopRequestedAfter = Instant.now(); // no later than the call is sent: the grace runs from here at the earliest
+    }
+    if (before == JobState.JOB_STATE_RUNNING && !j.cancelRequested && j.cancelRequestedAfter == null) {
+      j.cancelRequestedAfter = Instant.now();
+    }
+    Attempted<Job> res = Attempted.of(() -> client.jobStub().stopJob(StopJobRequest.newBuilder().setId(j.id).setReason("model says stop").build()));
+    String what = "job " + j.id + ": StopJob of a " + before + " job";
+    if (j.terminal()) {
+      boolean named = res.error() != null && before.name().equals("JOB_STATE_" + res.error().metadata().get("state"));
+      if (!res.invalidTransition() || !named) {
+        w.violation(what + " answered " + res.outcome() + " instead of INVALID_TRANSITION naming its state");
+      }
+    } else if (res.ok()) {
+      JobState after = res.value().getState();
+      boolean expected = switch (before) {
+        case JOB_STATE_SERVING, JOB_STATE_STOPPING -> after == JobState.JOB_STATE_STOPPING;
+        case JOB_STATE_RUNNING -> after == JobState.JOB_STATE_RUNNING && res.value().getCancelRequested();
+        case JOB_STATE_QUEUED -> after == JobState.JOB_STATE_CANCELLED || (after == JobState.JOB_STATE_RUNNING && res.value().getCancelRequested());
+        default -> false;
+      };
+      if (!expected && certain) {
+        w.observe(client, j);
+        if (!lostToTime(j, j.liveLease())) {
+          w.violation(what + " left it " + after + " cancel_requested " + res.value().getCancelRequested());
+        }
+      }
+    } else if (!res.invalidTransition() || (certain && before != JobState.JOB_STATE_STOPPING)) {
+      w.violation(what + " answered " + res.outcome());
+    }
+    w.observe(client, j);
+    w.count("stop");
   }
 
   /**
@@ -343,7 +422,7 @@ class ModelSteps {
       return end.getActor().equals("system");
     }
     ModelWorld.Row row = w.row(sql, j.id);
-    return row != null && "RUNNING".equals(row.state()) && l.token.equals(row.leaseToken()) && row.leaseExpired();
+    return row != null && LEASED_NAMES.contains(row.state()) && l.token.equals(row.leaseToken()) && row.leaseExpired();
   }
 
   /** A worker call succeeded: it must not have used a dead lease; recorded for the final check. */
@@ -368,7 +447,7 @@ class ModelSteps {
       return;
     }
     ModelWorld.Row row = w.row(sql, j.id);
-    boolean gone = row == null || !"RUNNING".equals(row.state()) || !l.token.equals(row.leaseToken()) || row.leaseExpired();
+    boolean gone = row == null || !LEASED_NAMES.contains(row.state()) || !l.token.equals(row.leaseToken()) || row.leaseExpired();
     if (!gone) {
       w.violation(what + " was refused LEASE_LOST while its lease was live (it expires at " + row.leaseExpiresAt() + ")");
     } else if (row != null && l.token.equals(row.leaseToken()) && row.leaseExpiresAt() != null

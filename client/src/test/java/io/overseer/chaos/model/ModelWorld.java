@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.LongAccumulator;
 final class ModelWorld {
   /** The server's --cancel-grace in this test. */
   static final Duration CANCEL_GRACE = Duration.ofSeconds(3);
+  static final Duration STOP_GRACE = Duration.ofSeconds(3);
   /** How far ahead a lease must be certain before a step predicts a worker call's success. */
   static final Duration MARGIN = Duration.ofMillis(1500);
 
