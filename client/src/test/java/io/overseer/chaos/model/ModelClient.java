@@ -211,6 +211,21 @@ final class ModelClient extends ModelSteps {
     if (j == null) {
       return;
     }
+    // other clients' steps may pick the new job (cancel it, stop it) until its lock is held
+    j.lock.lock();
+    try {
+      w.observe(client, j);
+      if (j.state != JobState.JOB_STATE_QUEUED) {
+        w.count("race_claim_preempted");
+        return;
+      }
+      claimRace(j, queue);
+    } finally {
+      j.lock.unlock();
+    }
+  }
+
+  private void claimRace(JobModel j, String queue) {
     io.overseer.v1.ClaimJobsRequest.Builder request = claimRequest().addQueues(queue);
     long leaseMs = request.getLeaseDuration().getSeconds() * 1000 + request.getLeaseDuration().getNanos() / 1_000_000;
     List<CompletableFuture<Attempted<io.overseer.v1.ClaimJobsResponse>>> claims = new java.util.ArrayList<>();
