@@ -125,22 +125,26 @@ public final class JobServiceImpl implements JobServiceGrpc.AsyncService, io.grp
     reply(out, response.build());
   }
 
+  /** A job and why: CancelJob's and StopJob's request. */
+  private record IdAndReason(UUID id, String reason) {}
+
+  private IdAndReason idAndReason(String id, String reason) {
+    RequestValidator v = new RequestValidator(limits);
+    IdAndReason r = new IdAndReason(v.id("id", id), v.text("reason", reason, 1024));
+    v.check();
+    return r;
+  }
+
   @Override
   public void cancelJob(CancelJobRequest request, StreamObserver<io.overseer.v1.Job> out) {
-    RequestValidator v = new RequestValidator(limits);
-    UUID id = v.id("id", request.getId());
-    String reason = v.text("reason", request.getReason(), 1024);
-    v.check();
-    reply(out, ProtoMapper.job(jobs.cancel(CallerIdentity.current(), id, reason)));
+    IdAndReason r = idAndReason(request.getId(), request.getReason());
+    reply(out, ProtoMapper.job(jobs.cancel(CallerIdentity.current(), r.id(), r.reason())));
   }
 
   @Override
   public void stopJob(StopJobRequest request, StreamObserver<io.overseer.v1.Job> out) {
-    RequestValidator v = new RequestValidator(limits);
-    UUID id = v.id("id", request.getId());
-    String reason = v.text("reason", request.getReason(), 1024);
-    v.check();
-    reply(out, ProtoMapper.job(jobs.stop(CallerIdentity.current(), id, reason)));
+    IdAndReason r = idAndReason(request.getId(), request.getReason());
+    reply(out, ProtoMapper.job(jobs.stop(CallerIdentity.current(), r.id(), r.reason())));
   }
 
   @Override

@@ -11,9 +11,9 @@ import io.overseer.server.store.LeaseRepository;
 import io.overseer.server.store.LeaseRepository.Ending;
 import io.overseer.server.store.LeaseRepository.LeaseCondition;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The server's own transitions, run every tick by one node at a time: whichever node takes the
@@ -84,37 +84,32 @@ public final class Maintenance implements AutoCloseable {
   }
 
   private void recoverOrphans() {
-    List<Ending> batch = new ArrayList<>();
-    for (Job job : db.autocommit(c -> leases.expiredLeases(c, BATCH))) {
-      batch.add(afterFailedAttempt(job, LeaseCondition.EXPIRED, "lease expired", false));
-    }
-    endings.endNow(batch);
+    end(db.autocommit(c -> leases.expiredLeases(c, BATCH)), job -> afterFailedAttempt(job, LeaseCondition.EXPIRED, "lease expired", false));
   }
 
   private void timeOutAttempts() {
-    List<Ending> batch = new ArrayList<>();
-    for (Job job : db.autocommit(c -> leases.timedOut(c, BATCH))) {
-      batch.add(afterFailedAttempt(job, LeaseCondition.ANY, "timed out", true));
-    }
-    endings.endNow(batch);
+    end(db.autocommit(c -> leases.timedOut(c, BATCH)), job -> afterFailedAttempt(job, LeaseCondition.ANY, "timed out", true));
   }
 
   private void forceCancels() {
-    List<Ending> batch = new ArrayList<>();
-    for (Job job : db.autocommit(c -> leases.cancelGraceExpired(c, cancelGrace.toMillis(), BATCH))) {
-      JobStateMachine.require(job.id().toString(), job.state(), State.CANCELLED);
-      batch.add(ending(job, LeaseCondition.ANY, State.CANCELLED, "cancel grace period expired", 0));
-    }
-    endings.endNow(batch);
+    end(db.autocommit(c -> leases.cancelGraceExpired(c, cancelGrace.toMillis(), BATCH)),
+        job -> forced(job, State.CANCELLED, "cancel grace period expired"));
   }
 
   private void forceStops() {
-    List<Ending> batch = new ArrayList<>();
-    for (Job job : db.autocommit(c -> leases.stopGraceExpired(c, stopGrace.toMillis(), BATCH))) {
-      JobStateMachine.require(job.id().toString(), job.state(), State.FAILED);
-      batch.add(ending(job, LeaseCondition.ANY, State.FAILED, "stop grace period expired", 0));
-    }
-    endings.endNow(batch);
+    end(db.autocommit(c -> leases.stopGraceExpired(c, stopGrace.toMillis(), BATCH)),
+        job -> forced(job, State.FAILED, "stop grace period expired"));
+  }
+
+  /** One batch through the ending path. */
+  private void end(List<Job> jobs, Function<Job, Ending> ending) {
+    endings.endNow(jobs.stream().map(ending).toList());
+  }
+
+  /** A grace period ran out: the attempt ends {@code to} whatever its lease. */
+  private static Ending forced(Job job, State to, String reason) {
+    JobStateMachine.require(job.id().toString(), job.state(), to);
+    return ending(job, LeaseCondition.ANY, to, reason, 0);
   }
 
   /** An orphan is re-queued at once; a timed-out attempt after a backoff, like a retryable failure. */

@@ -18,8 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.overseer.server.store.Database;
 import io.overseer.server.store.ClaimRepository;
-import io.overseer.server.core.ClaimOperations;
-import io.overseer.server.signal.Signals;
 import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
@@ -191,7 +189,7 @@ class OrderingTest {
     awaitClaimWaiting("the poll waits on the server");
     call.cancel(null); // the worker is stopped
     assertThrows(ExecutionException.class, () -> poll.get(5, TimeUnit.SECONDS));
-    Poll.until(REACH, "the cancellation reached the server: its claim ended", () -> claimsInThisJvm(false) == 0);
+    Poll.until(REACH, "the cancellation reached the server: its claim ended", () -> WorkerTesting.claimsInThisJvm(false) == 0);
     Job job = create(nodeB, newJob(queue).setMaxAttempts(1));
     Lease lease = claimOne(nodeB, "live", Duration.ofSeconds(3), null, queue);
     assertEquals(job.getId(), lease.getJob().getId(), "the job went to the worker that is still there");
@@ -200,26 +198,7 @@ class OrderingTest {
 
   /** Waits until exactly one claim of this JVM's nodes waits on the server for a job to come. */
   private static void awaitClaimWaiting(String what) {
-    Poll.until(REACH, what, () -> claimsInThisJvm(true) == 1);
-  }
-
-  /**
-   * The threads of this JVM (the nodes run in it) inside a claim ({@link ClaimOperations#claim});
-   * with {@code waiting}, only those parked in it until a change ({@link Signals#awaitChange}).
-   */
-  private static long claimsInThisJvm(boolean waiting) {
-    return Thread.getAllStackTraces().values().stream()
-        .filter(stack -> calls(stack, ClaimOperations.class, "claim") && (!waiting || calls(stack, Signals.class, "awaitChange")))
-        .count();
-  }
-
-  private static boolean calls(StackTraceElement[] stack, Class<?> type, String method) {
-    for (StackTraceElement frame : stack) {
-      if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
-        return true;
-      }
-    }
-    return false;
+    Poll.until(REACH, what, () -> WorkerTesting.claimsInThisJvm(true) == 1);
   }
 
   @Test

@@ -8,8 +8,6 @@ import static io.overseer.server.worker.WorkerTesting.uniqueQueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.overseer.server.core.ClaimOperations;
-import io.overseer.server.signal.Signals;
 import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
@@ -148,22 +146,6 @@ class QueueWakeUpTest {
   }
 
   private static void awaitClaimsWaiting(int n, String what) {
-    Poll.until(REACH, what, () -> claimsWaiting() == n);
-  }
-
-  /** The threads of this JVM (the nodes run in it) parked in a claim until a change. */
-  private static long claimsWaiting() {
-    return Thread.getAllStackTraces().values().stream()
-        .filter(stack -> calls(stack, ClaimOperations.class, "claim") && calls(stack, Signals.class, "awaitChange"))
-        .count();
-  }
-
-  private static boolean calls(StackTraceElement[] stack, Class<?> type, String method) {
-    for (StackTraceElement frame : stack) {
-      if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
-        return true;
-      }
-    }
-    return false;
+    Poll.until(REACH, what, () -> WorkerTesting.claimsInThisJvm(true) == n);
   }
 }

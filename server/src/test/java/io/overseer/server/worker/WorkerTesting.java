@@ -221,4 +221,24 @@ final class WorkerTesting {
             + " WHERE e.state <> j.state"),
         "jobs whose last event's state is not the job's state");
   }
+
+  /**
+   * The threads of this JVM (the nodes run in it) inside a claim ({@link io.overseer.server.core.ClaimOperations#claim});
+   * with {@code waiting}, only those parked in it until a change ({@link io.overseer.server.signal.Signals#awaitChange}).
+   */
+  static long claimsInThisJvm(boolean waiting) {
+    return Thread.getAllStackTraces().values().stream()
+        .filter(stack -> calls(stack, io.overseer.server.core.ClaimOperations.class, "claim")
+            && (!waiting || calls(stack, io.overseer.server.signal.Signals.class, "awaitChange")))
+        .count();
+  }
+
+  private static boolean calls(StackTraceElement[] stack, Class<?> type, String method) {
+    for (StackTraceElement frame : stack) {
+      if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
