@@ -49,26 +49,23 @@ public final class LogOperations {
    * A lease that is not the job's live one is LEASE_LOST, with nothing written.
    */
   public long append(UUID id, String token, List<NewLogLine> lines) {
-    long[] droppedBy = new long[1];
-    Head head =
+    Appended done =
         db.transaction(
             c -> {
               Head appended = logs.append(c, id, token, lines).orElse(null);
-              if (appended == null) {
-                return null;
-              }
-              Head trimmed = logs.trim(c, id, appended, maxBytesPerJob);
-              droppedBy[0] = trimmed.dropped() - appended.dropped();
-              return trimmed;
+              return appended == null ? null : new Appended(appended, logs.trim(c, id, appended, maxBytesPerJob));
             });
-    if (head == null) {
+    if (done == null) {
       throw leaseLost(id);
     }
-    signals.logsAppended(id, head.lastSequence());
+    signals.logsAppended(id, done.trimmed().lastSequence());
     metrics.appended(lines.size(), lines.stream().mapToLong(NewLogLine::bytes).sum(),
-        lines.stream().filter(NewLogLine::cut).count(), droppedBy[0]);
-    return head.lastSequence();
+        lines.stream().filter(NewLogLine::cut).count(), done.trimmed().dropped() - done.appended().dropped());
+    return done.trimmed().lastSequence();
   }
+
+  /** A job's log head after the append, and after the cap's trim (the same when under the cap). */
+  private record Appended(Head appended, Head trimmed) {}
 
   /** The lines of a job the principal may see, after {@code afterSequence}, oldest first. */
   public List<LogLine> list(Principal principal, UUID id, long afterSequence, int limit) {
