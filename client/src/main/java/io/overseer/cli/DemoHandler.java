@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * The built-in handler of type {@code demo}. Params: {@code steps} [10], {@code step_ms} [300],
  * {@code fail} (fails non-retryably at the middle step), {@code partial} (ends PARTIAL). Reports
- * the stages preparing, running and collecting, writes a small report file under
- * {@code <tmp>/overseer-demo/} and records it as an asset. Stops between steps when cancelled.
+ * the stages preparing, running and collecting and logs a line per step (the failure on stderr),
+ * writes a small report file under {@code <tmp>/overseer-demo/} and records it as an asset. Stops
+ * between steps when cancelled.
  */
 final class DemoHandler implements JobHandler {
   static final String TYPE = "demo";
@@ -41,22 +42,27 @@ final class DemoHandler implements JobHandler {
     boolean partial = flag(params, "partial");
 
     ctx.progress(0, "preparing", steps + " steps of " + stepMillis + " ms");
+    ctx.log("demo job " + ctx.jobId() + " (attempt " + ctx.attempt() + " on " + ctx.workerId() + "): " + steps + " steps of "
+        + stepMillis + " ms");
     Thread.sleep(Math.min(stepMillis, 500));
     int failAt = (steps + 1) / 2;
     for (int step = 1; step <= steps; step++) {
       ctx.checkCancelled();
       Thread.sleep(stepMillis); // interrupted at once by a cancellation
       if (fail && step == failAt) {
-        throw new NonRetryableException(
-            "demo failure at step " + step + "/" + steps + " (params.fail = true)");
+        String failure = "demo failure at step " + step + "/" + steps + " (params.fail = true)";
+        ctx.log("stderr", failure);
+        throw new NonRetryableException(failure);
       }
       ctx.progress(90 * step / steps, "running", "step " + step + "/" + steps);
+      ctx.log("step " + step + "/" + steps + " done");
     }
     ctx.checkCancelled();
     ctx.progress(95, "collecting", "writing the report");
     String output = "demo job " + ctx.jobId() + ": " + steps + " steps done by " + ctx.workerId()
         + " (attempt " + ctx.attempt() + ")";
     Path report = writeReport(ctx, output);
+    ctx.log("report written to " + report);
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("steps", steps);

@@ -31,6 +31,7 @@ public final class OverseerCli implements Callable<Integer> {
         new CancelCommand(),
         new EventsCommand(),
         new AssetsCommand(),
+        new LogsCommand(),
         new WatchCommand(),
         new WorkerCommand(),
         new TokenCommand(),
@@ -57,7 +58,7 @@ public final class OverseerCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException("missing command: one of submit, get, ls, cancel, events, assets,"
-        + " watch, worker, token, bench");
+        + " logs, watch, worker, token, bench");
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args) {

@@ -22,6 +22,11 @@ final class Texts {
         .toString();
   }
 
+  /** {@code 2026-05-01T12:00:03.250Z}: to the millisecond, for log lines. */
+  static String millisTime(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
   /** {@code 1h30m}, {@code 45s}, {@code 250ms}; "" for an unset duration. */
   static String duration(Duration d) {
     if (d == null || (d.getSeconds() == 0 && d.getNanos() == 0)) {

@@ -16,8 +16,12 @@ import io.overseer.v1.JobServiceGrpc;
 import io.overseer.v1.ListJobAssetsRequest;
 import io.overseer.v1.ListJobEventsRequest;
 import io.overseer.v1.ListJobEventsResponse;
+import io.overseer.v1.ListJobLogsRequest;
+import io.overseer.v1.ListJobLogsResponse;
 import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
+import io.overseer.v1.LogLine;
+import io.overseer.v1.WatchJobLogsRequest;
 import io.overseer.v1.WatchJobRequest;
 import io.overseer.v1.WorkerServiceGrpc;
 import java.time.Duration;
@@ -234,6 +238,92 @@ public final class OverseerClient implements AutoCloseable {
                   .asRuntimeException());
         }
       }
+    }
+  }
+
+  /** One page of a job's log lines, oldest first. */
+  public ListJobLogsResponse listJobLogsPage(ListJobLogsRequest request) {
+    return call(() -> jobs.listJobLogs(request));
+  }
+
+  /** Every stored log line of the job after {@code afterSequence} (0: all), oldest first. */
+  public List<LogLine> listJobLogs(String id, long afterSequence) {
+    ListJobLogsRequest.Builder page =
+        ListJobLogsRequest.newBuilder().setId(id).setAfterSequence(afterSequence).setPageSize(MAX_PAGE_SIZE);
+    List<LogLine> all = new ArrayList<>();
+    while (true) {
+      ListJobLogsResponse response = listJobLogsPage(page.build());
+      all.addAll(response.getLinesList());
+      if (response.getNextPageToken().isEmpty()) {
+        return all;
+      }
+      page.setPageToken(response.getNextPageToken());
+    }
+  }
+
+  /**
+   * Opens a WatchJobLogs stream: the stored lines after {@code afterSequence} (0 = all), then live
+   * ones; the iterator ends once the job is terminal and every line was sent. It does not
+   * reconnect.
+   */
+  public JobLogWatch watchJobLogs(String id, long afterSequence) {
+    return new JobLogWatch(
+        jobs, WatchJobLogsRequest.newBuilder().setId(id).setAfterSequence(afterSequence).build());
+  }
+
+  /**
+   * Follows a job's log until the job is terminal and every line was delivered, handing each line
+   * to {@code consumer} on the calling thread; returns the last sequence delivered ({@code
+   * afterSequence} if none). Reconnects after UNAVAILABLE as {@link #watch(String, long,
+   * Consumer)} does, so every line is delivered once and in order, across nodes.
+   */
+  public long watchJobLogs(String id, long afterSequence, Consumer<LogLine> consumer) {
+    long lastSequence = afterSequence;
+    Backoff backoff = Backoff.fast();
+    long failingSince = 0;
+    while (true) {
+      try (JobLogWatch stream = openLogWatch(id, lastSequence)) {
+        while (true) {
+          LogLine line;
+          try {
+            if (!stream.hasNext()) {
+              return lastSequence;
+            }
+            line = stream.next();
+          } catch (OverseerException e) {
+            throw Reconnect.orRethrow(e);
+          }
+          if (line.getSequence() <= lastSequence) {
+            continue; // defensive: never deliver a line twice
+          }
+          lastSequence = line.getSequence();
+          backoff.reset();
+          failingSince = 0;
+          consumer.accept(line);
+        }
+      } catch (Reconnect reconnect) {
+        long now = System.nanoTime();
+        if (failingSince == 0) {
+          failingSince = now;
+        } else if (now - failingSince > watchReconnectTimeout.toNanos()) {
+          throw reconnect.failure;
+        }
+        log.debug("log watch of job {} broke off ({}), resuming after sequence {}",
+            id, reconnect.failure.getMessage(), lastSequence);
+        if (!backoff.sleep()) {
+          throw OverseerException.from(
+              Status.CANCELLED.withDescription("interrupted while watching the log of job " + id)
+                  .asRuntimeException());
+        }
+      }
+    }
+  }
+
+  private JobLogWatch openLogWatch(String id, long afterSequence) {
+    try {
+      return watchJobLogs(id, afterSequence);
+    } catch (OverseerException e) {
+      throw Reconnect.orRethrow(e);
     }
   }
 

@@ -81,7 +81,7 @@ class CliTest {
   void helpExitsZero() {
     Run top = cli("--help");
     assertEquals(0, top.code());
-    for (String command : List.of("submit", "get", "ls", "cancel", "events", "assets", "watch",
+    for (String command : List.of("submit", "get", "ls", "cancel", "events", "assets", "logs", "watch",
         "worker", "token")) {
       assertTrue(top.out().contains(command), command);
     }

@@ -31,6 +31,7 @@ class DemoHandlerTest {
     final Job job;
     final List<String> progress = new ArrayList<>();
     final List<AddAssetRequest> assets = new ArrayList<>();
+    final List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean cancelled;
 
     RecordingContext(Map<String, ?> params) {
@@ -56,6 +57,16 @@ class DemoHandlerTest {
     @Override
     public void progress(int percent, String stage, String message) {
       progress.add(percent + " " + stage + " " + message);
+    }
+
+    @Override
+    public void log(String stream, String text) {
+      logs.add(stream + " " + text);
+    }
+
+    @Override
+    public org.slf4j.Logger logger() {
+      throw new UnsupportedOperationException("the demo handler logs with ctx.log");
     }
 
     @Override
@@ -94,6 +105,13 @@ class DemoHandlerTest {
         "67 running step 3/4",
         "90 running step 4/4",
         "95 collecting writing the report"), ctx.progress);
+    assertEquals(List.of(
+        "stdout demo job job-1 (attempt 1 on w): 4 steps of 0 ms",
+        "stdout step 1/4 done",
+        "stdout step 2/4 done",
+        "stdout step 3/4 done",
+        "stdout step 4/4 done",
+        "stdout report written to " + dir.resolve("job-1.txt")), ctx.logs, "a line per step");
     assertFalse(result.isPartial());
     Map<String, Object> output = Structs.toMap(result.result());
     assertEquals(4L, output.get("steps"));
@@ -116,6 +134,7 @@ class DemoHandlerTest {
         assertThrows(NonRetryableException.class, () -> new DemoHandler(dir).handle(ctx));
     assertTrue(e.getMessage().contains("step 2/4"), e.getMessage());
     assertTrue(ctx.assets.isEmpty());
+    assertEquals("stderr " + e.getMessage(), ctx.logs.get(ctx.logs.size() - 1), "the failure is logged on stderr");
   }
 
   @Test

@@ -76,6 +76,19 @@ class BenchScenariosTest {
   }
 
   @Test
+  void logsComparesProcessWithAndWithoutLoggersAndChecksEveryLineWasStored() {
+    String json = bench("logs", "--jobs", "300", "--warmup-jobs", "0", "--in-flight", "4", "--loggers", "3",
+        "--lines-per-second", "100");
+    for (String phase : new String[] {"process j=4 w=1 without logs", "process j=4 w=1 with logs", "process j=4 w=1 without logs, again"}) {
+      assertTrue(Pattern.compile("\"name\"\\s*:\\s*\"" + phase + "\",\\s*\"jobs\"\\s*:\\s*300\\b").matcher(json).find(),
+          "phase " + phase + " processed its 300 jobs: " + json);
+    }
+    assertTrue(Pattern.compile("\"headline\"\\s*:\\s*\"process j=4 w=1 with logs\"").matcher(json).find(), json);
+    assertTrue(number(json, "lines_appended") > 0, "the loggers logged during the round: " + json);
+    assertTrue(json.contains("\"append_lines_per_second\"") && json.contains("\"ratio_to_without_logs\""), json);
+  }
+
+  @Test
   void createLatencyWatchAndE2e() {
     String create = bench("create", "--jobs", "200", "--concurrency", "4", "--batch", "50",
         "--warmup-jobs", "100");

@@ -18,11 +18,13 @@ import io.overseer.server.api.ErrorMappingInterceptor;
 import io.overseer.server.api.JobServiceImpl;
 import io.overseer.server.api.JobWatcher;
 import io.overseer.server.api.Limits;
+import io.overseer.server.api.LogWatcher;
 import io.overseer.server.api.WorkerServiceImpl;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.GroupCommit;
 import io.overseer.server.core.JobEndings;
 import io.overseer.server.core.JobOperations;
+import io.overseer.server.core.LogOperations;
 import io.overseer.server.core.TransitionPublisher;
 import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.domain.Backoff;
@@ -30,6 +32,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.overseer.server.maintenance.Housekeeping;
 import io.overseer.server.maintenance.Maintenance;
 import io.overseer.server.metrics.JobMetrics;
+import io.overseer.server.metrics.LogMetrics;
 import io.overseer.server.metrics.MetricsEndpoint;
 import io.overseer.server.metrics.QueueDepthGauges;
 import io.overseer.server.metrics.RpcMetricsInterceptor;
@@ -43,6 +46,7 @@ import io.overseer.server.store.Database;
 import io.overseer.server.store.EventRepository;
 import io.overseer.server.store.JobRepository;
 import io.overseer.server.store.LeaseRepository;
+import io.overseer.server.store.LogRepository;
 import io.overseer.server.store.NotifyRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -75,6 +79,7 @@ public final class OverseerServer implements AutoCloseable {
   private final MetricsEndpoint metricsEndpoint;
   private final Signals signals;
   private final JobWatcher watcher;
+  private final Logs logs;
   private final Housekeeping housekeeping;
   private final Server server;
   private final int metricsPort;
@@ -90,6 +95,7 @@ public final class OverseerServer implements AutoCloseable {
     signals = new Signals(db, new NotifyRepository(), database::openDedicated);
     Operations ops = operations(db);
     watcher = watch(db, ops);
+    logs = logs(db, ops);
     Maintenance maintenance = open(new Maintenance(db, ops.leases(), ops.endings(), ops.backoff(), config.maintenanceInterval, config.cancelGrace, config.stopGrace));
     housekeeping = open(housekeeping(db, ops));
     server = grpc(builder, ops);
@@ -136,6 +142,22 @@ public final class OverseerServer implements AutoCloseable {
     return w;
   }
 
+  /** The node's job logs: appends and reads, and their watch streams. */
+  private record Logs(LogOperations operations, LogWatcher watcher) {}
+
+  /** AppendJobLogs, ListJobLogs and WatchJobLogs; the tail is fed log and event notices by the signals. */
+  private Logs logs(Database db, Operations ops) {
+    LogOperations operations =
+        new LogOperations(db, new JobRepository(), new LogRepository(), ops.jobs(), signals, new LogMetrics(metricsEndpoint.registry()),
+            config.maxLogBytesPerJob);
+    LogWatcher w = new LogWatcher(ops.jobs(), operations, 2, 5_000);
+    signals.addEventListener(w);
+    Gauge.builder("overseer.log.watch.streams", w, LogWatcher::activeStreams)
+        .description("WatchJobLogs streams open on this node")
+        .register(metricsEndpoint.registry());
+    return new Logs(operations, w);
+  }
+
   /** Retention, progress compaction and the stall watchdog. */
   private Housekeeping housekeeping(Database db, Operations ops) {
     Housekeeping.Policy policy =
@@ -160,8 +182,10 @@ public final class OverseerServer implements AutoCloseable {
     }
     // interceptors run last-added first: auth, then error mapping around the service
     return builder
-        .addService(ServerInterceptors.intercept(new JobServiceImpl(ops.jobs(), watcher, limits), errors, auth, rpcMetrics))
-        .addService(ServerInterceptors.intercept(new WorkerServiceImpl(ops.workers(), ops.claims(), limits), errors, auth, rpcMetrics))
+        .addService(ServerInterceptors.intercept(
+            new JobServiceImpl(ops.jobs(), watcher, logs.operations(), logs.watcher(), limits), errors, auth, rpcMetrics))
+        .addService(ServerInterceptors.intercept(
+            new WorkerServiceImpl(ops.workers(), ops.claims(), logs.operations(), limits), errors, auth, rpcMetrics))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
@@ -245,6 +269,11 @@ public final class OverseerServer implements AutoCloseable {
     return watcher.activeStreams();
   }
 
+  /** WatchJobLogs streams open on this node. */
+  public int activeLogStreams() {
+    return logs.watcher().activeStreams();
+  }
+
   /**
    * Stops accepting calls, returns long-polls empty, ends watch streams UNAVAILABLE, gives unary
    * calls the drain timeout, then closes what the features opened (last first), the pool and the
@@ -257,6 +286,7 @@ public final class OverseerServer implements AutoCloseable {
     server.shutdown();
     signals.close();
     watcher.close();
+    logs.watcher().close();
     try {
       if (!server.awaitTermination(config.drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("calls still running after the drain timeout ({}); cancelling them", config.drainTimeout);

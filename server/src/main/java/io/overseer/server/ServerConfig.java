@@ -93,6 +93,9 @@ public final class ServerConfig {
   @Option(names = "--log-level", defaultValue = "${env:OVERSEER_LOG_LEVEL:-info}", description = "error, warn, info, debug (debug logs every transition). Env: OVERSEER_LOG_LEVEL.")
   public String logLevel;
 
+  @Option(names = "--max-log-bytes-per-job", defaultValue = "${env:OVERSEER_MAX_LOG_BYTES_PER_JOB:-16777216}", description = "Log bytes a job keeps (each line counts its text and stream in UTF-8, plus 16); past it its oldest lines are dropped. At least 65536. Env: OVERSEER_MAX_LOG_BYTES_PER_JOB.")
+  public long maxLogBytesPerJob;
+
   @Option(names = "--retention", defaultValue = "${env:OVERSEER_RETENTION:-7d}", converter = DurationConverter.class, description = "Finished jobs older than this are deleted with their events and assets; 0 keeps them forever. Env: OVERSEER_RETENTION.")
   public Duration retention;
 
@@ -107,6 +110,8 @@ public final class ServerConfig {
 
   @Option(names = "--async-claim-commit", defaultValue = "${env:OVERSEER_ASYNC_CLAIM_COMMIT:-false}", description = "Answer ClaimJobs before its commit reaches disk (synchronous_commit=off for claims only): about one WAL flush less pickup latency. A database crash can then forget claims of the last moments: those jobs run again (their workers get LEASE_LOST) and watchers may have seen a claimed event that is not kept. Off by default. Env: OVERSEER_ASYNC_CLAIM_COMMIT.")
   public boolean asyncClaimCommit;
+
+  static final long MIN_LOG_BYTES_PER_JOB = 64 * 1024;
 
   /** The parsed --stall-after thresholds. */
   public Map<String, Duration> stallThresholds() {
@@ -163,6 +168,9 @@ public final class ServerConfig {
       throw new IllegalArgumentException("--stall-after: " + e.getMessage());
     }
     require(maxQueuedPerOwner >= 0, "--max-queued-per-owner must not be negative (0 is unlimited)");
+    // a job always keeps its newest line: the cap must hold the largest one (16 KiB of text)
+    require(maxLogBytesPerJob >= MIN_LOG_BYTES_PER_JOB,
+        "--max-log-bytes-per-job must be at least " + MIN_LOG_BYTES_PER_JOB + " (64 KiB), got " + maxLogBytesPerJob);
   }
 
   private static void require(boolean ok, String message) {

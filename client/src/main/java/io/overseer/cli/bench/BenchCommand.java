@@ -4,7 +4,7 @@ import io.overseer.cli.UsageException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-/** {@code overseer bench create|process|e2e|latency|watch}: load against a running server. */
+/** {@code overseer bench create|process|e2e|latency|watch|logs}: load against a running server. */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
@@ -24,11 +24,12 @@ import picocli.CommandLine.Command;
       ProcessBench.class,
       E2eBench.class,
       LatencyBench.class,
-      WatchBench.class
+      WatchBench.class,
+      LogsBench.class
     })
 public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    throw new UsageException("missing scenario: one of create, process, e2e, latency, watch");
+    throw new UsageException("missing scenario: one of create, process, e2e, latency, watch, logs");
   }
 }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
           + " largest is the headline. Latency is per job: from the handler returning to its"
           + " CompleteJob being acknowledged."
     })
-final class ProcessBench extends Scenario {
+class ProcessBench extends Scenario {
   @Mixin PrefetchOption prefetch;
 
   @Option(names = "--jobs", paramLabel = "N", defaultValue = "20000",
@@ -103,18 +103,13 @@ final class ProcessBench extends Scenario {
 
   @Override
   void run(OverseerClient client, ServerMetrics metrics, BenchReport report) throws Exception {
-    report.settings.put("jobs", jobs);
-    report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
-    report.settings.put("prefetch", prefetch.setting());
-    report.settings.put("workers", workers == 0 ? "auto (one per 32 in flight)" : workers);
-    report.settings.put("warmup_jobs", warmupJobs);
-    report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
+    recordSettings(report);
     if (warmupJobs > 0) {
       warmUp(client, metrics, report, inFlight.stream().max(Integer::compare).orElseThrow());
     }
     int best = -1;
     for (int j : inFlight) {
-      BenchReport.Phase phase = round(client, metrics, report, j, jobs);
+      BenchReport.Phase phase = round(client, metrics, report, j, jobs, "");
       if (j > best) {
         best = j;
         report.headline = phase;
@@ -122,20 +117,31 @@ final class ProcessBench extends Scenario {
     }
   }
 
+  /** The process options in the report's settings, and what its latency is. */
+  void recordSettings(BenchReport report) {
+    report.settings.put("jobs", jobs);
+    report.settings.put("in_flight", inFlight.size() == 1 ? inFlight.get(0) : inFlight);
+    report.settings.put("prefetch", prefetch.setting());
+    report.settings.put("workers", workers == 0 ? "auto (one per 32 in flight)" : workers);
+    report.settings.put("warmup_jobs", warmupJobs);
+    report.latencyOf = "per job, from the handler returning to its CompleteJob acknowledged";
+  }
+
   /** Untimed rounds at the largest in-flight until the JIT settles ({@link JitWarmUp}). */
-  private void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
+  void warmUp(OverseerClient client, ServerMetrics metrics, BenchReport report, int j)
       throws Exception {
     int rounds = JitWarmUp.run(report, "", warmupJobs + " jobs", MAX_WARMUP_ROUNDS,
         MAX_WARMUP_SECONDS, (r, discarded) -> {
           progress("warming up: round " + r + ", " + warmupJobs + " jobs, " + j
               + " in flight (untimed)");
-          round(client, metrics, discarded, j, warmupJobs);
+          round(client, metrics, discarded, j, warmupJobs, "");
         });
     report.settings.put("warmup_rounds", rounds);
   }
 
-  private BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
-      BenchReport report, int j, int count) throws Exception {
+  /** One timed round of {@code count} jobs at {@code j} in flight; {@code label} ends the phase's name. */
+  BenchReport.Phase round(OverseerClient client, ServerMetrics metrics,
+      BenchReport report, int j, int count, String label) throws Exception {
     int w = workers(j);
     progress("queueing " + count + " jobs (BatchCreateJobs of " + batch + ")");
     long enqueueStart = System.nanoTime();
@@ -144,7 +150,7 @@ final class ProcessBench extends Scenario {
     double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
 
     progress("processing with " + w + " worker(s), " + j + " in flight");
-    BenchReport.Phase phase = report.phase("process j=" + j + " w=" + w);
+    BenchReport.Phase phase = report.phase("process j=" + j + " w=" + w + label);
     Samples completion = new Samples();
     Errors errors = new Errors();
     AtomicLong firstStart = new AtomicLong(Long.MIN_VALUE);

@@ -39,6 +39,8 @@ final class ActiveJob implements JobContext {
   private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
   private final Duration retryBudget;
   private JobHeartbeat heartbeat;
+  private JobLog jobLog;
+  private org.slf4j.Logger logger;
 
   private final Object threadLock = new Object();
   private Thread handlerThread; // guarded by threadLock
@@ -59,6 +61,15 @@ final class ActiveJob implements JobContext {
 
   void attachHeartbeat(JobHeartbeat heartbeat) {
     this.heartbeat = heartbeat;
+  }
+
+  void attachLog(JobLog jobLog) {
+    this.jobLog = jobLog;
+    this.logger = new JobLogger(jobId(), jobLog);
+  }
+
+  JobLog log() {
+    return jobLog;
   }
 
   /** Runs {@code hook} (on the stopping thread) when the job is first stopped, for any reason. */
@@ -97,6 +108,16 @@ final class ActiveJob implements JobContext {
   @Override
   public void stage(String stage, String message) {
     heartbeat.report(new ProgressUpdate(null, stage, message));
+  }
+
+  @Override
+  public void log(String stream, String text) {
+    jobLog.append(stream, text);
+  }
+
+  @Override
+  public org.slf4j.Logger logger() {
+    return logger;
   }
 
   @Override
@@ -169,6 +190,7 @@ final class ActiveJob implements JobContext {
   void markLeaseLost() {
     leaseLost = true;
     heartbeat.stop();
+    jobLog.stop();
     stop(StopReason.LEASE_LOST);
   }
 

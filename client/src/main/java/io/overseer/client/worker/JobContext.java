@@ -50,6 +50,29 @@ public interface JobContext {
   /** Reports a stage and message without changing the progress; null leaves a field as is. */
   void stage(String stage, String message);
 
+  /** Appends a line to the job's log on stdout; see {@link #log(String, String)}. */
+  default void log(String text) {
+    log("stdout", text);
+  }
+
+  /**
+   * Appends a line to the job's log, on {@code stream} ("stdout", "stderr" or a name of your own,
+   * at most 64 characters), stamped now. Never blocks: lines are buffered and sent in batches
+   * (AppendJobLogs) when 500 lines or 256 K characters are waiting, else within a second (and at
+   * least every heartbeat); what is left is sent before the outcome is reported. A line longer
+   * than 16 KiB is cut. Lines logged after the lease was lost, or once the handler returned, are
+   * dropped; so are lines logged faster than they can be sent while 20,000 are waiting (the next
+   * line sent says how many).
+   */
+  void log(String stream, String text);
+
+  /**
+   * An SLF4J logger writing to the job's log as {@link #log(String, String)} does: INFO on
+   * stdout, WARN and ERROR on stderr, each line {@code LEVEL message} with its {@code {}}
+   * arguments filled in, then a throwable's stack trace one line per frame; DEBUG and TRACE off.
+   */
+  org.slf4j.Logger logger();
+
   /**
    * True once a caller asked to cancel the job, the lease was lost, or the worker is stopping
    * past its shutdown timeout. The handler thread is interrupted at the same moment.

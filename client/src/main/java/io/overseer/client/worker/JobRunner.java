@@ -72,6 +72,7 @@ final class JobRunner {
    */
   static Handled notStarted(ActiveJob job) {
     job.heartbeat().stop();
+    job.log().stop();
     return new Handled(null, new JobCancelledException("stopped before the handler started"));
   }
 
@@ -81,11 +82,13 @@ final class JobRunner {
   }
 
   /**
-   * Sends the last progress report if the coalescing held it back (so e.g. a final stage is
-   * recorded before the outcome), then stops the heartbeats: one racing the final report would
-   * only be refused.
+   * Sends the log lines still buffered and the last progress report if the coalescing held it
+   * back (so e.g. a final line and stage are recorded before the outcome), then stops both: a call
+   * racing the final report would only be refused.
    */
   private void flushProgress(ActiveJob job) {
+    job.log().flush(retryBudget);
+    job.log().stop();
     job.heartbeat().flush(stub);
     job.heartbeat().stop();
   }

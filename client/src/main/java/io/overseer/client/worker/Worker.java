@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,8 @@ public final class Worker implements AutoCloseable {
   private final ThreadPoolExecutor reportPool;
   private final ScheduledExecutorService scheduler;
   private final Set<ActiveJob> active = ConcurrentHashMap.newKeySet();
+  /** The server answered AppendJobLogs UNIMPLEMENTED (an older server): no job sends logs. */
+  private final AtomicBoolean logsUnsupported = new AtomicBoolean();
   private final ClaimLoop claims;
   private final Thread claimThread;
   private final Object lifecycle = new Object();
@@ -228,6 +231,7 @@ public final class Worker implements AutoCloseable {
     ActiveJob job = new ActiveJob(lease, settings, stub);
     JobHeartbeat heartbeat = new JobHeartbeat(job, scheduler, client.workerAsyncStub(), settings);
     job.attachHeartbeat(heartbeat);
+    job.attachLog(new JobLog(job, scheduler, client.workerAsyncStub(), settings, logsUnsupported));
     active.add(job);
     HandlerTask task = new HandlerTask(job);
     job.onStop(() -> {
@@ -350,6 +354,7 @@ public final class Worker implements AutoCloseable {
 
   private void done(ActiveJob job) {
     job.heartbeat().stop();
+    job.log().stop();
     active.remove(job);
   }
 

@@ -23,6 +23,7 @@ public final class WorkerBuilder {
   private Duration leaseDuration = Duration.ofSeconds(30);
   private Duration heartbeatInterval;
   private Duration progressInterval = Duration.ofMillis(250);
+  private Duration logInterval = Duration.ofSeconds(1);
   private Duration claimWait = Duration.ofSeconds(10);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private WorkerListener listener = new WorkerListener() {};
@@ -111,6 +112,18 @@ public final class WorkerBuilder {
     return this;
   }
 
+  /**
+   * The longest a job's log line waits to be sent when its batch is not full (1 s; never more
+   * than the heartbeat interval); see {@link JobContext#log(String, String)}.
+   */
+  public WorkerBuilder logInterval(Duration interval) {
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("logInterval must be positive");
+    }
+    this.logInterval = interval;
+    return this;
+  }
+
   /** Long-poll time of each claim when no job is ready (10 s; at most 60 s). */
   public WorkerBuilder claimWait(Duration wait) {
     this.claimWait = Objects.requireNonNull(wait);
@@ -156,6 +169,7 @@ public final class WorkerBuilder {
             leaseDuration,
             beat,
             progressInterval,
+            logInterval,
             claimWait,
             shutdownTimeout);
     boolean owns = client == null;

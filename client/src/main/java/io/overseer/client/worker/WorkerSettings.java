@@ -13,6 +13,7 @@ record WorkerSettings(
     Duration leaseDuration,
     Duration heartbeatInterval,
     Duration progressInterval,
+    Duration logInterval,
     Duration claimWait,
     Duration shutdownTimeout) {
 

@@ -147,7 +147,7 @@ class HostileInputTest {
     seen.forEach((rpc, codes) -> System.out.printf("[%s] %-45s %s%n", SCENARIO, rpc, codes));
   }
 
-  /** What a write would change: row counts, sequences, update times and lease expiries. */
+  /** What a write would change: row counts, sequences, update times, lease expiries and log lines. */
   static String fingerprint(Connection sql) throws Exception {
     try (Statement st = sql.createStatement();
         ResultSet rs =
@@ -155,10 +155,12 @@ class HostileInputTest {
                 "SELECT (SELECT count(*) FROM jobs), (SELECT count(*) FROM job_events), (SELECT count(*) FROM assets),"
                     + " (SELECT coalesce(sum(last_sequence), 0) FROM jobs), (SELECT max(update_time) FROM jobs),"
                     + " (SELECT coalesce(sum(extract(epoch FROM lease_expires_at)), 0) FROM jobs),"
-                    + " (SELECT count(*) FROM jobs WHERE cancel_requested)")) {
+                    + " (SELECT count(*) FROM jobs WHERE cancel_requested),"
+                    + " (SELECT count(*) FROM job_logs), (SELECT coalesce(sum(last_sequence), 0) FROM job_log_heads)")) {
       rs.next();
       return "jobs=" + rs.getLong(1) + " events=" + rs.getLong(2) + " assets=" + rs.getLong(3) + " seq=" + rs.getLong(4)
-          + " updated=" + rs.getString(5) + " leases=" + rs.getString(6) + " cancels=" + rs.getLong(7);
+          + " updated=" + rs.getString(5) + " leases=" + rs.getString(6) + " cancels=" + rs.getLong(7)
+          + " log_lines=" + rs.getLong(8) + " log_seq=" + rs.getLong(9);
     }
   }
 

@@ -27,7 +27,7 @@ class BenchCliTest {
   void helpListsTheScenarios() {
     Run run = cli("bench", "--help");
     assertEquals(0, run.code());
-    for (String scenario : List.of("create", "process", "e2e", "latency", "watch")) {
+    for (String scenario : List.of("create", "process", "e2e", "latency", "watch", "logs")) {
       assertTrue(run.out().contains("  " + scenario + " "), run.out());
     }
   }
@@ -60,6 +60,26 @@ class BenchCliTest {
         .parseArgs("bench", "create").subcommand().subcommand().commandSpec().userObject();
     assertEquals(20000, create.jobs);
     assertEquals(1000, create.batch);
+  }
+
+  @Test
+  void logsRunsTheProcessRoundsBesideTheLoggersOfThePeerWorkload() {
+    LogsBench logs = (LogsBench) OverseerCli.commandLine()
+        .parseArgs("bench", "logs").subcommand().subcommand().commandSpec().userObject();
+    assertEquals("logs", logs.name());
+    assertEquals(32, logs.loggers);
+    assertEquals(200, logs.linesPerSecond);
+    assertEquals(100, logs.lineChars);
+    assertEquals(List.of(32), logs.inFlight, "process at 32 in flight");
+    assertEquals(60000, logs.jobs, "rounds long enough to tell 10% on this machine");
+    assertEquals(5000, logs.warmupJobs);
+    assertEquals(32, logs.prefetch.forWorker(32), "the process options are process's");
+    Run bad = cli("bench", "logs", "--loggers", "0", "--target", "127.0.0.1:1");
+    assertEquals(4, bad.code());
+    assertTrue(bad.err().startsWith("error: INVALID_ARGUMENT: --loggers must be at least 1"), bad.err());
+    Run chars = cli("bench", "logs", "--line-chars", "20000", "--target", "127.0.0.1:1");
+    assertEquals(4, chars.code());
+    assertTrue(chars.err().startsWith("error: INVALID_ARGUMENT: --line-chars must be 1..16384"), chars.err());
   }
 
   @Test

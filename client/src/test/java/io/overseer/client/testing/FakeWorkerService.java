@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.overseer.v1.AddAssetRequest;
+import io.overseer.v1.AppendJobLogsRequest;
+import io.overseer.v1.AppendJobLogsResponse;
 import io.overseer.v1.BatchCompleteJobsRequest;
 import io.overseer.v1.BatchCompleteJobsResponse;
 import io.overseer.v1.Asset;
@@ -44,6 +46,15 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
   public final BlockingQueue<StatusRuntimeException> completeErrors = new LinkedBlockingQueue<>();
   /** Errors returned (one per call, in order) before AddAsset succeeds. */
   public final BlockingQueue<StatusRuntimeException> assetErrors = new LinkedBlockingQueue<>();
+  /** AppendJobLogs calls received, in order. */
+  public final BlockingQueue<AppendJobLogsRequest> logs = new LinkedBlockingQueue<>();
+  /** Errors returned (one per call, in order) before AppendJobLogs succeeds; nothing is recorded for them. */
+  public final BlockingQueue<StatusRuntimeException> logErrors = new LinkedBlockingQueue<>();
+  /** false answers AppendJobLogs UNIMPLEMENTED, as a server older than logs would. */
+  public volatile boolean logsSupported = true;
+  /** What the worker did, in order: "logs N" per AppendJobLogs (N lines), "complete", "fail". */
+  public final java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Answers heartbeats; may throw a StatusRuntimeException. */
   public volatile Function<HeartbeatRequest, HeartbeatResponse> heartbeatBehavior =
       request -> HeartbeatResponse.getDefaultInstance();
@@ -143,9 +154,27 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
     response.onCompleted();
   }
 
+  @Override
+  public void appendJobLogs(AppendJobLogsRequest request, StreamObserver<AppendJobLogsResponse> response) {
+    if (!logsSupported) {
+      response.onError(Status.UNIMPLEMENTED.withDescription("an older server").asRuntimeException());
+      return;
+    }
+    StatusRuntimeException error = logErrors.poll();
+    if (error != null) {
+      response.onError(error);
+      return;
+    }
+    logs.add(request);
+    calls.add("logs " + request.getLinesCount());
+    response.onNext(AppendJobLogsResponse.newBuilder().setLastSequence(logs.stream().mapToLong(AppendJobLogsRequest::getLinesCount).sum()).build());
+    response.onCompleted();
+  }
+
   /** CompleteJob's answer: the completed job, or the next scripted error. */
   private Job completeOne(CompleteJobRequest request) {
     completions.add(request);
+    calls.add("complete");
     StatusRuntimeException error = completeErrors.poll();
     if (error != null) {
       throw error;
@@ -161,6 +190,7 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
   @Override
   public void failJob(FailJobRequest request, StreamObserver<Job> response) {
     failures.add(request);
+    calls.add("fail");
     JobState state;
     if (request.getErrorMessage().equals("cancelled") && !request.getRetryable()) {
       state = JobState.JOB_STATE_CANCELLED;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ActiveJobTest {
   private static ActiveJob job() {
     WorkerSettings settings = new WorkerSettings("w", List.of(), List.of("demo"), 1, 0,
-        Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMillis(250),
+        Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(1),
         Duration.ofSeconds(10), Duration.ofSeconds(30));
     Lease lease = Lease.newBuilder().setLeaseToken("t")
         .setJob(Job.newBuilder().setId("j").setType("demo")).build();

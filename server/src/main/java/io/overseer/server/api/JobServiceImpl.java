@@ -2,8 +2,10 @@ package io.overseer.server.api;
 
 import io.grpc.stub.StreamObserver;
 import io.overseer.server.core.JobOperations;
+import io.overseer.server.core.LogOperations;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent;
+import io.overseer.server.domain.LogLine;
 import io.overseer.server.domain.NewJob;
 import io.overseer.server.domain.State;
 import io.overseer.server.store.JobRepository.ListQuery;
@@ -18,9 +20,12 @@ import io.overseer.v1.ListJobAssetsRequest;
 import io.overseer.v1.ListJobAssetsResponse;
 import io.overseer.v1.ListJobEventsRequest;
 import io.overseer.v1.ListJobEventsResponse;
+import io.overseer.v1.ListJobLogsRequest;
+import io.overseer.v1.ListJobLogsResponse;
 import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
 import io.overseer.v1.StopJobRequest;
+import io.overseer.v1.WatchJobLogsRequest;
 import io.overseer.v1.WatchJobRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +39,15 @@ public final class JobServiceImpl implements JobServiceGrpc.AsyncService, io.grp
 
   private final JobOperations jobs;
   private final JobWatcher watcher;
+  private final LogOperations logs;
+  private final LogWatcher logWatcher;
   private final Limits limits;
 
-  public JobServiceImpl(JobOperations jobs, JobWatcher watcher, Limits limits) {
+  public JobServiceImpl(JobOperations jobs, JobWatcher watcher, LogOperations logs, LogWatcher logWatcher, Limits limits) {
     this.jobs = jobs;
     this.watcher = watcher;
+    this.logs = logs;
+    this.logWatcher = logWatcher;
     this.limits = limits;
   }
 
@@ -182,6 +191,38 @@ public final class JobServiceImpl implements JobServiceGrpc.AsyncService, io.grp
     jobs.assets(CallerIdentity.current(), id(request.getId()))
         .forEach(a -> response.addAssets(ProtoMapper.asset(a)));
     reply(out, response.build());
+  }
+
+  @Override
+  public void listJobLogs(ListJobLogsRequest request, StreamObserver<ListJobLogsResponse> out) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id("id", request.getId());
+    if (request.getAfterSequence() < 0) {
+      v.fail("after_sequence", "must not be negative");
+    }
+    int pageSize = v.pageSize("page_size", request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
+    long after = request.getPageToken().isEmpty() ? request.getAfterSequence() : PageTokens.logs(request.getPageToken(), v);
+    v.check();
+    List<LogLine> page = logs.list(CallerIdentity.current(), id, after, pageSize + 1);
+    ListJobLogsResponse.Builder response = ListJobLogsResponse.newBuilder();
+    for (int i = 0; i < Math.min(pageSize, page.size()); i++) {
+      response.addLines(ProtoMapper.logLine(page.get(i)));
+    }
+    if (page.size() > pageSize) {
+      response.setNextPageToken(PageTokens.logs(page.get(pageSize - 1).sequence()));
+    }
+    reply(out, response.build());
+  }
+
+  @Override
+  public void watchJobLogs(WatchJobLogsRequest request, StreamObserver<io.overseer.v1.LogLine> out) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id("id", request.getId());
+    if (request.getAfterSequence() < 0) {
+      v.fail("after_sequence", "must not be negative");
+    }
+    v.check();
+    logWatcher.watch(CallerIdentity.current(), id, request.getAfterSequence(), out);
   }
 
   private UUID id(String value) {

@@ -81,7 +81,7 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
     tail.close();
   }
 
-  private static StatusRuntimeException shuttingDown() {
+  static StatusRuntimeException shuttingDown() {
     return ErrorMapper.status(
         Code.UNAVAILABLE,
         "the server is shutting down",

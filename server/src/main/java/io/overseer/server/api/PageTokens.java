@@ -59,6 +59,26 @@ final class PageTokens {
     return 0;
   }
 
+  static String logs(long lastSequence) {
+    return encode("l1:" + lastSequence);
+  }
+
+  static long logs(String token, RequestValidator v) {
+    String[] parts = decode(token).split(":");
+    try {
+      if (parts.length == 2 && parts[0].equals("l1")) {
+        long seq = Long.parseLong(parts[1]);
+        if (seq >= 0) {
+          return seq;
+        }
+      }
+    } catch (RuntimeException e) {
+      // reported below
+    }
+    v.fail("page_token", "not a page token of ListJobLogs; pass next_page_token from the previous page");
+    return 0;
+  }
+
   private static String encode(String s) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }

@@ -8,6 +8,7 @@ import io.overseer.server.domain.Asset;
 import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent;
+import io.overseer.server.domain.LogLine;
 import io.overseer.server.domain.State;
 import io.overseer.v1.JobEventKind;
 import io.overseer.v1.JobState;
@@ -102,6 +103,16 @@ public final class ProtoMapper {
         .setContentType(a.contentType())
         .setChecksum(a.checksum())
         .setCreateTime(timestamp(a.createTime()))
+        .build();
+  }
+
+  public static io.overseer.v1.LogLine logLine(LogLine l) {
+    return io.overseer.v1.LogLine.newBuilder()
+        .setSequence(l.sequence())
+        .setTime(timestamp(l.time()))
+        .setStream(l.stream())
+        .setText(l.text())
+        .setAttempt(l.attempt())
         .build();
   }
 

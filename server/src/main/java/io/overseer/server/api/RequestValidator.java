@@ -8,6 +8,7 @@ import io.overseer.server.domain.InvalidArgumentException;
 import io.overseer.server.domain.InvalidArgumentException.Violation;
 import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.NewJob;
+import io.overseer.server.domain.NewLogLine;
 import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.CreateJobRequest;
 import java.time.Instant;
@@ -30,6 +31,9 @@ public final class RequestValidator {
   static final int MAX_TEXT = 4096;
   static final int MAX_ENDPOINTS = 16;
   static final int MAX_ERROR_MESSAGE = 64 * 1024;
+  static final int MAX_LOG_LINES = 1000;
+  static final int MAX_LOG_REQUEST_BYTES = 4 * 1024 * 1024;
+  static final int MAX_STREAM = 64;
   static final java.time.Duration MIN_TIMEOUT = java.time.Duration.ofSeconds(1);
   static final java.time.Duration MAX_TIMEOUT = java.time.Duration.ofDays(7);
 
@@ -139,6 +143,34 @@ public final class RequestValidator {
     } catch (java.net.URISyntaxException e) {
       return false;
     }
+  }
+
+  /**
+   * 1..1000 lines of at most 4 MiB in all (a longer text is cut when stored, not refused); a
+   * stream of at most 64 characters; no NUL characters; a valid time if set. Sequence and attempt
+   * are the server's and ignored.
+   */
+  public List<NewLogLine> logLines(String field, List<io.overseer.v1.LogLine> lines, int requestBytes) {
+    if (lines.isEmpty() || lines.size() > MAX_LOG_LINES) {
+      fail(field, "1.." + MAX_LOG_LINES + " lines per call, got " + lines.size());
+      return List.of();
+    }
+    if (requestBytes > MAX_LOG_REQUEST_BYTES) {
+      fail(field, "at most " + MAX_LOG_REQUEST_BYTES + " bytes per call, got " + requestBytes + "; send fewer lines per call");
+      return List.of();
+    }
+    List<NewLogLine> out = new ArrayList<>(lines.size());
+    for (int i = 0; i < lines.size(); i++) {
+      io.overseer.v1.LogLine line = lines.get(i);
+      String prefix = field + "[" + i + "].";
+      Instant time = line.hasTime() ? timestamp(prefix + "time", line.getTime()) : null;
+      String stream = text(prefix + "stream", line.getStream(), MAX_STREAM);
+      if (line.getText().indexOf('\u0000') >= 0) {
+        fail(prefix + "text", "must not contain NUL characters (U+0000)");
+      }
+      out.add(NewLogLine.of(time, stream, line.getText()));
+    }
+    return out;
   }
 
   public int range(String field, int value, int min, int max) {

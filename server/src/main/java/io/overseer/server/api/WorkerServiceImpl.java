@@ -6,14 +6,18 @@ import io.grpc.stub.StreamObserver;
 import io.overseer.server.core.ClaimOperations;
 import io.overseer.server.core.ClaimOperations.ClaimRequest;
 import io.overseer.server.core.GroupCommit;
+import io.overseer.server.core.LogOperations;
 import io.overseer.server.core.WorkerOperations;
 import io.overseer.server.core.WorkerOperations.CompleteCall;
 import io.overseer.server.domain.Asset;
 import io.overseer.server.domain.Endpoint;
 import io.overseer.server.domain.Job;
+import io.overseer.server.domain.NewLogLine;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.domain.TimeOrderedIds;
 import io.overseer.v1.AddAssetRequest;
+import io.overseer.v1.AppendJobLogsRequest;
+import io.overseer.v1.AppendJobLogsResponse;
 import io.overseer.v1.BatchCompleteJobsRequest;
 import io.overseer.v1.BatchCompleteJobsResponse;
 import io.overseer.v1.ClaimJobsRequest;
@@ -44,11 +48,13 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
 
   private final WorkerOperations workers;
   private final ClaimOperations claims;
+  private final LogOperations logs;
   private final Limits limits;
 
-  public WorkerServiceImpl(WorkerOperations workers, ClaimOperations claims, Limits limits) {
+  public WorkerServiceImpl(WorkerOperations workers, ClaimOperations claims, LogOperations logs, Limits limits) {
     this.workers = workers;
     this.claims = claims;
+    this.logs = logs;
     this.limits = limits;
   }
 
@@ -218,6 +224,16 @@ public final class WorkerServiceImpl implements WorkerServiceGrpc.AsyncService, 
     String message = v.text("message", request.getMessage(), RequestValidator.MAX_TEXT);
     v.check();
     JobServiceImpl.reply(out, ProtoMapper.job(workers.reportServing(CallerIdentity.current(), id, token, endpoints, message)));
+  }
+
+  @Override
+  public void appendJobLogs(AppendJobLogsRequest request, StreamObserver<AppendJobLogsResponse> out) {
+    RequestValidator v = new RequestValidator(limits);
+    UUID id = v.id("job_id", request.getJobId());
+    String token = v.required("lease_token", request.getLeaseToken(), 256);
+    List<NewLogLine> lines = v.logLines("lines", request.getLinesList(), request.getSerializedSize());
+    v.check();
+    JobServiceImpl.reply(out, AppendJobLogsResponse.newBuilder().setLastSequence(logs.append(id, token, lines)).build());
   }
 
   private static List<String> names(RequestValidator v, String field, List<String> values) {

@@ -9,8 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -36,9 +38,12 @@ import org.slf4j.LoggerFactory;
  * transactions that change jobs never take PostgreSQL's notify queue lock.
  */
 public final class Signals implements AutoCloseable {
-  /** Receives event notices for jobs, from this node and from others. */
+  /** Receives notices for jobs (their event log, their log lines), from this node and from others. */
   public interface EventListener {
     void onEvent(UUID jobId, long sequence);
+
+    /** The job's log lines now reach {@code sequence}. */
+    default void onLogs(UUID jobId, long sequence) {}
 
     /** Notifications may have been missed (the listener reconnected): re-read everything. */
     void onResync();
@@ -52,6 +57,7 @@ public final class Signals implements AutoCloseable {
 
   static final String JOBS_CHANNEL = "overseer_jobs";
   static final String EVENTS_CHANNEL = "overseer_events";
+  static final String LOGS_CHANNEL = "overseer_logs";
   /** Under PostgreSQL's 8000-byte payload limit; payload items are ASCII. */
   private static final int MAX_PAYLOAD = 7000;
   /** A queue name a payload can carry (names are validated to [A-Za-z0-9._:-] at creation). */
@@ -120,6 +126,14 @@ public final class Signals implements AutoCloseable {
     outbox.add("E" + jobId + ":" + sequence);
   }
 
+  /** A job's log lines now reach {@code sequence}. */
+  public void logsAppended(UUID jobId, long sequence) {
+    for (EventListener l : eventListeners) {
+      l.onLogs(jobId, sequence);
+    }
+    outbox.add("L" + jobId + ":" + sequence);
+  }
+
   public void addEventListener(EventListener l) {
     eventListeners.add(l);
   }
@@ -165,16 +179,22 @@ public final class Signals implements AutoCloseable {
   /**
    * One payload per channel where they fit: {@code node queue…} on the jobs channel (a payload
    * with no queue wakes every claimer, as one from an older node does), {@code node job:sequence…}
-   * on the events channel.
+   * on the events channel, and on the logs channel (only each job's newest sequence: appends of a
+   * busy job coalesce).
    */
   private void send(List<String> batch) {
     Set<String> queues = new LinkedHashSet<>();
     List<String> events = new ArrayList<>();
+    Map<String, String> logs = new LinkedHashMap<>();
     boolean everyQueue = false;
     for (String item : batch) {
       String body = item.substring(1);
       if (item.charAt(0) == 'E') {
         events.add(body);
+      } else if (item.charAt(0) == 'L') {
+        int colon = body.indexOf(':');
+        logs.merge(body.substring(0, colon), body.substring(colon + 1),
+            (a, b) -> Long.parseLong(a) >= Long.parseLong(b) ? a : b);
       } else if (PLAIN_QUEUE.matcher(body).matches()) {
         queues.add(body);
       } else {
@@ -186,6 +206,7 @@ public final class Signals implements AutoCloseable {
       jobPayloads.add(nodeId);
     }
     List<String> eventPayloads = payloads(events);
+    List<String> logPayloads = payloads(logs.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue()).toList());
     // a notification is a hint (receivers re-read the database; a listener that reconnects
     // re-reads everything), so its transaction need not wait for its WAL flush
     database.transaction(
@@ -193,6 +214,7 @@ public final class Signals implements AutoCloseable {
           notify.commitWithoutFlush(c);
           notify.notify(c, JOBS_CHANNEL, jobPayloads);
           notify.notify(c, EVENTS_CHANNEL, eventPayloads);
+          notify.notify(c, LOGS_CHANNEL, logPayloads);
           return null;
         });
   }
@@ -219,6 +241,7 @@ public final class Signals implements AutoCloseable {
       try (Connection c = listenConnections.open()) {
         notify.listen(c, JOBS_CHANNEL);
         notify.listen(c, EVENTS_CHANNEL);
+        notify.listen(c, LOGS_CHANNEL);
         // anything sent while we were not listening is lost: everyone re-reads
         waiters.wakeEveryone();
         eventListeners.forEach(EventListener::onResync);
@@ -249,12 +272,17 @@ public final class Signals implements AutoCloseable {
       }
       return;
     }
+    boolean logs = channel.equals(LOGS_CHANNEL);
     for (int i = 1; i < parts.length; i++) {
       int colon = parts[i].indexOf(':');
       UUID jobId = UUID.fromString(parts[i].substring(0, colon));
       long sequence = Long.parseLong(parts[i].substring(colon + 1));
       for (EventListener l : eventListeners) {
-        l.onEvent(jobId, sequence);
+        if (logs) {
+          l.onLogs(jobId, sequence);
+        } else {
+          l.onEvent(jobId, sequence);
+        }
       }
     }
   }

@@ -13,15 +13,18 @@ import java.util.List;
 /** Retention, progress compaction and the stall watchdog: batch statements on old or idle jobs. */
 public final class HousekeepingRepository {
   /**
-   * Deletes a batch of terminal jobs finished before the cut-off, with their events (no foreign
-   * key, see V4: deleted here) and assets (by the foreign key's cascade).
+   * Deletes a batch of terminal jobs finished before the cut-off, with their events and log lines
+   * and log head (no foreign keys, see V4 and V9: deleted here) and assets (by the foreign key's
+   * cascade).
    */
   private static final String DELETE_EXPIRED =
       "WITH gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
           + " WHERE finish_time < now() - ? * interval '1 millisecond'"
           + " ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id),"
-          // events have no foreign key (see V4): they go with their job in this statement
-          + " ev AS (DELETE FROM job_events e USING gone WHERE e.job_id = gone.id)"
+          // events and logs have no foreign key (see V4, V9): they go with their job in this statement
+          + " ev AS (DELETE FROM job_events e USING gone WHERE e.job_id = gone.id),"
+          + " lines AS (DELETE FROM job_logs l USING gone WHERE l.job_id = gone.id),"
+          + " heads AS (DELETE FROM job_log_heads h USING gone WHERE h.job_id = gone.id)"
           + " SELECT count(*) FROM gone";
 
   /** Drops PROGRESS events of a batch of jobs finished before the cut-off; state changes stay. */

@@ -190,7 +190,7 @@ public final class Tail<T> implements AutoCloseable {
       }
     }
 
-    /** Sends stored items after lastSent while the sink is ready. */
+    /** Sends stored items after lastSent while the sink is ready (checked before every item). */
     private synchronized void drain() {
       while (!done && !sink.isCancelled() && sink.isReady()) {
         List<T> page = source.page(jobId, lastSent, pageSize);
@@ -203,6 +203,9 @@ public final class Tail<T> implements AutoCloseable {
         for (T item : page) {
           if (done) {
             return;
+          }
+          if (!sink.isReady()) {
+            return; // the rest of the page is read again after the on-ready hook: never queued here
           }
           sink.send(item);
           lastSent = source.sequence(item);

@@ -22,11 +22,17 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
+import io.overseer.v1.AppendJobLogsRequest;
+import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.GetJobRequest;
 import io.overseer.v1.Job;
 import io.overseer.v1.JobServiceGrpc;
+import io.overseer.v1.Lease;
+import io.overseer.v1.ListJobLogsRequest;
 import io.overseer.v1.ListJobsRequest;
+import io.overseer.v1.LogLine;
+import io.overseer.v1.WatchJobLogsRequest;
 import io.overseer.v1.WorkerServiceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,13 +134,35 @@ class AuthTest {
       assertEquals("JOB_NOT_FOUND", errorInfo(e).getReason());
       checked.add(m.getBareMethodName());
     }
-    assertTrue(checked.containsAll(java.util.List.of("GetJob", "CancelJob", "StopJob", "WatchJob", "ListJobEvents", "ListJobAssets")),
+    assertTrue(checked.containsAll(java.util.List.of(
+            "GetJob", "CancelJob", "StopJob", "WatchJob", "ListJobEvents", "ListJobAssets", "ListJobLogs", "WatchJobLogs")),
         "every JobService RPC with an id was checked: " + checked);
     // bob's listing does not show alice's job; the admin's does
     assertFalse(JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "bob-token"))
         .listJobs(ListJobsRequest.getDefaultInstance()).getJobsList().stream().anyMatch(j -> j.getId().equals(alices.getId())));
     assertEquals("alice", JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "admin-token"))
         .getJob(GetJobRequest.newBuilder().setId(alices.getId()).build()).getOwner());
+  }
+
+  @Test
+  void anotherOwnersLogsAreNotFoundAndAdminReadsThem() {
+    Job alices = JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "alice-token"))
+        .createJob(CreateJobRequest.newBuilder().setType("logged").build());
+    WorkerServiceGrpc.WorkerServiceBlockingStub worker = WorkerServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "worker-token"));
+    Lease lease = worker.claimJobs(ClaimJobsRequest.newBuilder().setWorkerId("w").addTypes("logged").build()).getLeases(0);
+    worker.appendJobLogs(AppendJobLogsRequest.newBuilder().setJobId(alices.getId()).setLeaseToken(lease.getLeaseToken())
+        .addLines(LogLine.newBuilder().setText("alice's secret output")).build());
+    ListJobLogsRequest list = ListJobLogsRequest.newBuilder().setId(alices.getId()).build();
+    assertEquals(1, JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "alice-token")).listJobLogs(list).getLinesCount());
+    assertEquals(1, JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "admin-token")).listJobLogs(list).getLinesCount());
+    JobServiceGrpc.JobServiceBlockingStub bob = JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "bob-token"));
+    StatusRuntimeException listed = assertThrows(StatusRuntimeException.class, () -> bob.listJobLogs(list));
+    assertEquals(Status.Code.NOT_FOUND, listed.getStatus().getCode());
+    assertEquals("JOB_NOT_FOUND", errorInfo(listed).getReason());
+    StatusRuntimeException watched = assertThrows(StatusRuntimeException.class,
+        () -> bob.watchJobLogs(WatchJobLogsRequest.newBuilder().setId(alices.getId()).build()).hasNext());
+    assertEquals(Status.Code.NOT_FOUND, watched.getStatus().getCode());
+    assertEquals("JOB_NOT_FOUND", errorInfo(watched).getReason());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.overseer.server.testing.Poll;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
+import io.overseer.v1.AppendJobLogsRequest;
 import io.overseer.v1.CancelJobRequest;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CompleteJobRequest;
@@ -16,6 +17,7 @@ import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
 import io.overseer.v1.JobServiceGrpc;
 import io.overseer.v1.Lease;
+import io.overseer.v1.LogLine;
 import io.overseer.v1.WatchJobRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +40,9 @@ class MetricsTest {
       Job c = create(node);
       List<Lease> leases = node.workers().claimJobs(ClaimJobsRequest.newBuilder().setWorkerId("w").addQueues("mq").setMaxJobs(2).build()).getLeasesList();
       assertEquals(2, leases.size());
+      node.workers().appendJobLogs(AppendJobLogsRequest.newBuilder().setJobId(leases.get(0).getJob().getId())
+          .setLeaseToken(leases.get(0).getLeaseToken()).addLines(LogLine.newBuilder().setText("a"))
+          .addLines(LogLine.newBuilder().setText("b")).addLines(LogLine.newBuilder().setText("c".repeat(20_000))).build());
       node.workers().completeJob(CompleteJobRequest.newBuilder().setJobId(leases.get(0).getJob().getId()).setLeaseToken(leases.get(0).getLeaseToken()).build());
       node.workers().failJob(FailJobRequest.newBuilder().setJobId(leases.get(1).getJob().getId()).setLeaseToken(leases.get(1).getLeaseToken()).setErrorMessage("no").build());
       node.jobs().cancelJob(CancelJobRequest.newBuilder().setId(c.getId()).build());
@@ -69,6 +74,12 @@ class MetricsTest {
       assertEquals(1.0, value(text, "overseer_watch_streams", Map.of()).orElseThrow(() -> new AssertionError(snapshot)));
       assertEquals(5.0, value(text, "overseer_rpc_seconds_count", Map.of("method", "overseer.v1.JobService/CreateJob", "code", "OK")).orElseThrow(() -> new AssertionError(snapshot)));
       assertEquals(1.0, value(text, "overseer_rpc_seconds_count", Map.of("method", "overseer.v1.WorkerService/ClaimJobs", "code", "OK")).orElseThrow(() -> new AssertionError(snapshot)));
+      assertEquals(3.0, value(text, "overseer_log_lines_appended_total", Map.of()).orElseThrow(() -> new AssertionError(snapshot)));
+      assertEquals(1.0, value(text, "overseer_log_lines_cut_total", Map.of()).orElseThrow(() -> new AssertionError(snapshot)));
+      assertEquals(0.0, value(text, "overseer_log_lines_dropped_total", Map.of()).orElseThrow(() -> new AssertionError(snapshot)));
+      // a (1 + 6 + 16), b (the same), the cut line (16 KiB at most, + 6 + 16)
+      double logBytes = value(text, "overseer_log_bytes_appended_total", Map.of()).orElseThrow(() -> new AssertionError(snapshot));
+      assertTrue(logBytes > 46 + 16_000 && logBytes <= 46 + 16_384 + 22, "log bytes " + logBytes);
       assertTrue(value(text, "overseer_hikaricp_connections_max", Map.of()).orElseThrow(() -> new AssertionError(snapshot)) >= 2);
       assertTrue(sum(text, "overseer_jvm_memory_used_bytes", Map.of("area", "heap")) > 0, "heap used, summed over its pools");
       assertTrue(value(text, "overseer_process_cpu_usage", Map.of()).isPresent());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overseer.server.testing.TestDatabase;
 import io.overseer.server.testing.TestServer;
 import io.overseer.v1.AddAssetRequest;
+import io.overseer.v1.AppendJobLogsRequest;
 import io.overseer.v1.CancelJobRequest;
 import io.overseer.v1.ClaimJobsRequest;
 import io.overseer.v1.CompleteJobRequest;
@@ -13,6 +14,7 @@ import io.overseer.v1.CreateJobRequest;
 import io.overseer.v1.FailJobRequest;
 import io.overseer.v1.Job;
 import io.overseer.v1.Lease;
+import io.overseer.v1.LogLine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /** Retention removes exactly the expired finished jobs, and a large purge never holds up claims. */
 class RetentionTest {
   @Test
-  void removesExactlyTheExpiredTerminalJobsWithTheirEventsAndAssets() throws Exception {
+  void removesExactlyTheExpiredTerminalJobsWithTheirEventsAssetsAndLogs() throws Exception {
     try (TestDatabase db = TestDatabase.create();
         TestServer node = TestServer.inProcess(db, "--retention=7d", "--housekeeping-interval=1h")) {
       List<Job> jobs = new ArrayList<>();
@@ -39,6 +41,11 @@ class RetentionTest {
       Lease withAsset = leases.get(0);
       node.workers().addAsset(AddAssetRequest.newBuilder().setJobId(withAsset.getJob().getId()).setLeaseToken(withAsset.getLeaseToken())
           .setAssetType("report").setUri("file:///tmp/r").build());
+      for (Lease logging : List.of(leases.get(0), leases.get(3))) {
+        node.workers().appendJobLogs(AppendJobLogsRequest.newBuilder().setJobId(logging.getJob().getId())
+            .setLeaseToken(logging.getLeaseToken()).addLines(LogLine.newBuilder().setText("one"))
+            .addLines(LogLine.newBuilder().setText("two")).build());
+      }
       complete(node, leases.get(0));
       complete(node, leases.get(1));
       node.workers().failJob(FailJobRequest.newBuilder().setJobId(leases.get(2).getJob().getId()).setLeaseToken(leases.get(2).getLeaseToken()).build());
@@ -67,6 +74,9 @@ class RetentionTest {
       }
       assertEquals(0, ids(db, "SELECT job_id::text FROM job_events WHERE job_id NOT IN (SELECT id FROM jobs)").size());
       assertEquals(0, ids(db, "SELECT id::text FROM assets").size(), "the expired job's asset went with it");
+      String running = leases.get(3).getJob().getId();
+      assertEquals(List.of(running, running), ids(db, "SELECT job_id::text FROM job_logs"), "the expired job's lines went with it");
+      assertEquals(List.of(running), ids(db, "SELECT job_id::text FROM job_log_heads"), "and its log head");
       assertEquals(0, node.server().housekeepNow(), "nothing more to delete");
     }
   }

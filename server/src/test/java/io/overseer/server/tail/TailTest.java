@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The tail on an in-memory source shaped like job logs (no last item: a stream ends when a page
  * comes back empty and the job is done) and a sink with a ready switch: stored items then live
- * ones, nothing sent while the sink is not ready, lost notices covered by the safety poll, the
- * end by the done check, close and cancel.
+ * ones, nothing sent while the sink is not ready (not even the rest of a page), lost notices
+ * covered by the safety poll, the end by the done check, close and cancel.
  */
 @Timeout(30)
 class TailTest {
@@ -77,6 +77,23 @@ class TailTest {
     for (int i = 0; i < 100; i++) {
       assertEquals(i + 1, sink.sent.get(i));
     }
+  }
+
+  @Test
+  void stopsInTheMiddleOfAPageWhenTheSinkTurnsNotReady() {
+    tail = new Tail<>("test", lines, 10, 2, 60_000, () -> new IllegalStateException("closing"));
+    UUID job = UUID.randomUUID();
+    lines.append(job, 10);
+    Sink sink = new Sink(true);
+    sink.readyFor = 3; // as a transport whose buffer fills after three items
+    tail.open(job, 0, sink);
+    Poll.until(SOON, "the items sent while ready", () -> sink.sent.size() == 3);
+    Poll.holdsFor(Duration.ofMillis(200), "the rest of the page waits in the table, not in the sink", () -> sink.sent.size() == 3);
+    sink.readyFor = Integer.MAX_VALUE;
+    sink.ready = true;
+    sink.onReady.run();
+    Poll.until(SOON, "the rest, read again from the source", () -> sink.sent.size() == 10);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), sink.sent);
   }
 
   @Test
@@ -157,6 +174,8 @@ class TailTest {
   private static final class Sink implements TailSink<Long> {
     final List<Long> sent = new CopyOnWriteArrayList<>();
     volatile boolean ready;
+    /** After this many items the sink turns not ready. */
+    volatile int readyFor = Integer.MAX_VALUE;
     volatile boolean cancelled;
     volatile boolean completed;
     volatile RuntimeException error;
@@ -191,6 +210,9 @@ class TailTest {
     public void send(Long item) {
       assertTrue(ready, "sent while not ready");
       sent.add(item);
+      if (sent.size() >= readyFor) {
+        ready = false;
+      }
     }
 
     @Override
