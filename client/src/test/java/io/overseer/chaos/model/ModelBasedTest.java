@@ -129,7 +129,7 @@ class ModelBasedTest {
         assertEquals(0, finishedTwice, "jobs finished twice");
         assertEquals(0, successesAfterLaterClaims, "tokens that succeeded after a later attempt was claimed");
         assertEquals(0, gaps, "event logs with gaps");
-        for (String covered : List.of("create", "claim", "worker_ok", "cancel", "stale", "repeat_ok", "orphan_recovered", "serve", "stop",
+        for (String covered : List.of("create", "claim", "worker_ok", "cancel", "stale", "repeat_ok", "orphan_recovered", "serve", "stop", "append_logs",
             "race_complete+complete", "race_complete+fail", "race_stale+live", "race_cancel+complete", "race_heartbeat+fail", "race_claim")) {
           assertTrue(w.counter(covered) > 0, "the run never did " + covered);
         }

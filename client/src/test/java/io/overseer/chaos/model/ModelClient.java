@@ -58,6 +58,8 @@ final class ModelClient extends ModelSteps {
       onLive(j -> serve(j, j.liveLease()));
     } else if (roll < 92) {
       on(j -> true, this::stop);
+    } else if (roll < 95) {
+      onLive(j -> appendLogs(j, j.liveLease()));
     } else {
       on(j -> true, j -> w.observe(r.nextBoolean() ? client : other, j));
     }

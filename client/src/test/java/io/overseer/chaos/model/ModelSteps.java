@@ -17,7 +17,12 @@ import io.overseer.v1.Job;
 import io.overseer.v1.JobEvent;
 import io.overseer.v1.JobEventKind;
 import io.overseer.v1.JobState;
+import io.overseer.v1.AppendJobLogsRequest;
+import io.overseer.v1.AppendJobLogsResponse;
 import io.overseer.v1.Endpoint;
+import io.overseer.v1.ListJobLogsRequest;
+import io.overseer.v1.ListJobLogsResponse;
+import io.overseer.v1.LogLine;
 import io.overseer.v1.Lease;
 import io.overseer.v1.ReportServingRequest;
 import io.overseer.v1.StopJobRequest;
@@ -342,6 +347,52 @@ class ModelSteps {
       w.violation(what + ": INVALID_TRANSITION but the job is " + j.state);
     }
     w.count("cancel");
+  }
+
+  /**
+   * AppendJobLogs with the job's lease: stored after the job's lines, numbered on without a gap,
+   * when the lease is live; LEASE_LOST with nothing stored when it is not.
+   */
+  void appendLogs(JobModel j, JobModel.Lease l) {
+    boolean certain = j.certainlyLive(ModelWorld.MARGIN) && j.liveLease() == l; // about the lease used
+    boolean dead = j.certainlyDead(l);
+    int n = 1 + r.nextInt(5);
+    AppendJobLogsRequest.Builder b = AppendJobLogsRequest.newBuilder().setJobId(j.id).setLeaseToken(l.token);
+    for (int i = 0; i < n; i++) {
+      b.addLines(LogLine.newBuilder().setStream(r.nextBoolean() ? "stdout" : "stderr").setText(workerId + " line " + i));
+    }
+    long before = storedLogLines(j);
+    Attempted<AppendJobLogsResponse> res = Attempted.of(() -> client.workerStub().appendJobLogs(b.build()));
+    if (res.ok()) {
+      workerCallSucceeded(j, l, "AppendJobLogs", res, dead);
+    } else {
+      leaseRefused(j, l, "AppendJobLogs", res, certain);
+    }
+    long after = storedLogLines(j);
+    if (after != before + (res.ok() ? n : 0) || (res.ok() && res.value().getLastSequence() != after)) {
+      w.violation("job " + j.id + ": AppendJobLogs of " + n + " lines " + res.outcome() + " took the log from " + before + " to " + after
+          + " lines" + (res.ok() ? " (last_sequence " + res.value().getLastSequence() + ")" : ""));
+    }
+    w.observe(client, j);
+    w.count("append_logs");
+  }
+
+  /** The job's log lines, checked to be numbered 1..n without a gap; returns n. */
+  long storedLogLines(JobModel j) {
+    long expected = 1;
+    String token = "";
+    do {
+      ListJobLogsResponse page = client.jobStub().listJobLogs(
+          ListJobLogsRequest.newBuilder().setId(j.id).setPageSize(1000).setPageToken(token).build());
+      for (LogLine line : page.getLinesList()) {
+        if (line.getSequence() != expected) {
+          w.violation("job " + j.id + ": log line " + line.getSequence() + " where " + expected + " was due");
+        }
+        expected = line.getSequence() + 1;
+      }
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return expected - 1;
   }
 
   /** ReportServing with the job's lease: SERVING from RUNNING; the same report repeated while serving. */
