@@ -264,6 +264,9 @@ final class JobHeartbeat {
     if (response != null && response.getCancelRequested()) {
       job.requestCancel();
     }
+    if (response != null && response.getStopRequested()) {
+      job.requestStop();
+    }
   }
 
   private void onFailure(ProgressUpdate sent, Throwable t) {
