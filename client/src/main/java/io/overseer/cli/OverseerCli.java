@@ -29,6 +29,7 @@ public final class OverseerCli implements Callable<Integer> {
         new GetCommand(),
         new ListCommand(),
         new CancelCommand(),
+        new StopCommand(),
         new EventsCommand(),
         new AssetsCommand(),
         new WatchCommand(),
@@ -56,8 +57,8 @@ public final class OverseerCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new UsageException("missing command: one of submit, get, ls, cancel, events, assets,"
-        + " watch, worker, token, bench");
+    throw new UsageException("missing command: one of submit, get, ls, cancel, stop, events,"
+        + " assets, watch, worker, token, bench");
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args) {
