@@ -144,6 +144,7 @@ final class ActiveJob implements JobContext {
     while (true) {
       try {
         Job job = stub.reportServing(request);
+        heartbeat.serving();
         boolean handBack;
         synchronized (threadLock) {
           serving = true;

@@ -68,9 +68,10 @@ public interface JobContext {
    * For a service job (a notebook, a model server): says the service is up at {@code endpoints}
    * (1..16, each a name and an absolute URI such as {@code http://10.0.0.7:8888/}); the job goes
    * RUNNING → SERVING and {@code message} (may be empty) is recorded with the change. Then call
-   * {@link #awaitStop()}: the runtime keeps heartbeating while the handler serves, and neither
-   * the runtime nor the job's timeout bound the time it serves. The job holds one of the
-   * worker's concurrency slots until its handler returns.
+   * {@link #awaitStop()}: the runtime keeps heartbeating while the handler serves (at least every
+   * second, so a stop request reaches it within about a second), and neither the runtime nor the
+   * job's timeout bound the time it serves. The job holds one of the worker's concurrency slots
+   * until its handler returns.
    *
    * <p>Blocking; progress reported before is sent first. Retried while the server is unavailable
    * (for up to twice the lease duration, at least 30 s): the same report repeated is accepted.

@@ -89,12 +89,17 @@ class ServingTest {
   }
 
   private Worker startWorker(String queue, Duration lease, Map<String, JobHandler> handlers) {
+    return startWorker(queue, lease, Duration.ofMillis(100), handlers);
+  }
+
+  private Worker startWorker(
+      String queue, Duration lease, Duration heartbeat, Map<String, JobHandler> handlers) {
     WorkerBuilder builder = Worker.builder()
         .client(client)
         .queues(queue)
         .concurrency(1)
         .leaseDuration(lease)
-        .heartbeatInterval(Duration.ofMillis(100))
+        .heartbeatInterval(heartbeat)
         .claimWait(Duration.ofMillis(500))
         .listener(new WorkerListener() {
           @Override
@@ -182,6 +187,17 @@ class ServingTest {
 
     assertEquals(JobOutcome.COMPLETED, nextFinished().outcome(), "the slot is free: the other job ran");
     assertEquals(JobState.JOB_STATE_COMPLETED, client.get(plain.getId()).getState());
+  }
+
+  @Test
+  void aStopReachesAServiceWithinAboutASecondWhateverItsHeartbeatInterval() throws Exception {
+    startWorker("svc-soon", Duration.ofMinutes(3), Duration.ofMinutes(1), Map.of("svc", service()));
+    Job job = create("svc", "svc-soon", 3, null);
+    assertInstanceOf(Job.class, nextSeen());
+    client.stop(job.getId(), "");
+    // a heartbeat a minute would take up to a minute; a serving job's go at least every second
+    assertEquals("stop requested: true", seen.poll(10, TimeUnit.SECONDS));
+    assertEquals(JobOutcome.COMPLETED, nextFinished().outcome());
   }
 
   @Test
