@@ -128,7 +128,7 @@ class AuthTest {
       assertEquals("JOB_NOT_FOUND", errorInfo(e).getReason());
       checked++;
     }
-    assertEquals(5, checked, "every JobService RPC with an id was checked");
+    assertEquals(6, checked, "every JobService RPC with an id was checked (StopJob too)");
     // bob's listing does not show alice's job; the admin's does
     assertFalse(JobServiceGrpc.newBlockingStub(Tokens.withToken(node.channel(), "bob-token"))
         .listJobs(ListJobsRequest.getDefaultInstance()).getJobsList().stream().anyMatch(j -> j.getId().equals(alices.getId())));
