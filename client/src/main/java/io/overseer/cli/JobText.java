@@ -5,6 +5,7 @@ import io.overseer.client.Structs;
 import io.overseer.v1.Job;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** The table-mode views of a job: a row of {@code ls} and the detail of {@code get}. */
 final class JobText {
@@ -33,13 +34,15 @@ final class JobText {
     add(fields, "queue", job.getQueue());
     add(fields, "state", JobStates.label(job.getState())
         + (job.getCancelRequested() && !JobStates.isTerminal(job.getState())
-            ? " (cancel requested)" : ""));
+            ? " (cancel requested)" : "")
+        + (job.getStopRequested() ? " (stop requested)" : ""));
     add(fields, "progress", ProgressBar.render(job.getProgress(),
         job.getStage().isEmpty() ? "" : job.getStage(), job.getMessage()));
     add(fields, "priority", Integer.toString(job.getPriority()));
     add(fields, "attempt", job.getAttempt() + "/" + job.getMaxAttempts());
     add(fields, "owner", job.getOwner());
     add(fields, "worker", job.getWorkerId());
+    add(fields, "endpoints", endpoints(job));
     add(fields, "labels", Texts.labels(job.getLabelsMap()));
     add(fields, "idempotency key", job.getIdempotencyKey());
     add(fields, "timeout", Texts.duration(job.getTimeout()));
@@ -58,6 +61,13 @@ final class JobText {
       lines.add(f[0] + ":" + " ".repeat(width - f[0].length() - 1) + f[1]);
     }
     return lines;
+  }
+
+  /** {@code http://10.0.0.7:8888/ (http), …}: where a service job serves (or served). */
+  static String endpoints(Job job) {
+    return job.getEndpointsList().stream()
+        .map(e -> e.getUri() + " (" + e.getName() + ")")
+        .collect(Collectors.joining(", "));
   }
 
   private static void add(List<String[]> fields, String key, String value) {

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 final class ListCommand extends ServerCommand {
   @Option(names = "--state", paramLabel = "STATE", split = ",",
       converter = JobStateConverter.class,
-      description = "queued, running, completed, failed, partial or cancelled (also COMPLETED or"
-          + " JOB_STATE_COMPLETED); repeatable or comma-separated.")
+      description = "queued, running, serving, stopping, completed, failed, partial, cancelled or"
+          + " waiting (also COMPLETED or JOB_STATE_COMPLETED); repeatable or comma-separated.")
   List<JobState> states = new ArrayList<>();
 
   @Option(names = "--type", paramLabel = "TYPE", description = "Only jobs of this type.")

@@ -29,6 +29,7 @@ public final class OverseerCli implements Callable<Integer> {
         new GetCommand(),
         new ListCommand(),
         new CancelCommand(),
+        new StopCommand(),
         new EventsCommand(),
         new AssetsCommand(),
         new LogsCommand(),
@@ -57,7 +58,7 @@ public final class OverseerCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new UsageException("missing command: one of submit, get, ls, cancel, events, assets,"
+    throw new UsageException("missing command: one of submit, get, ls, cancel, stop, events, assets,"
         + " logs, watch, worker, token, bench");
   }
 

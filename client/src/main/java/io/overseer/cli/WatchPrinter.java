@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 /**
  * Follows a job's events on the terminal. On a TTY one progress bar is redrawn in place with
  * {@code \r}; otherwise (a pipe, a log) each event prints one line. With {@code --output json}
- * each event prints as one compact JSON line (JSON Lines).
+ * each event prints as one compact JSON line (JSON Lines). A service job's "serving at URI" line
+ * stays on screen (on a TTY, the bar goes on below it).
  */
 final class WatchPrinter implements Consumer<JobEvent> {
   enum Mode {
@@ -51,7 +52,9 @@ final class WatchPrinter implements Consumer<JobEvent> {
         }
         break;
       default:
-        redraw();
+        // where a service is stays on screen, whole, while the bar goes on below
+        redraw(event.getKind() == JobEventKind.JOB_EVENT_KIND_STATE_CHANGED
+            && event.getState() == JobState.JOB_STATE_SERVING);
     }
     out.flush();
   }
@@ -69,11 +72,21 @@ final class WatchPrinter implements Consumer<JobEvent> {
     return state;
   }
 
-  /** The current rendering, e.g. {@code [####----------------]  20%  running  step 2/10}. */
+  /**
+   * The current rendering, e.g. {@code [####----------------]  20%  running  step 2/10}, or
+   * {@code [--------------------]   0%  serving at http://10.0.0.7:8888/ (http)}.
+   */
   String line() {
     String label = ProgressBar.label(state, stage);
     // a cancelled job's reason is often just "cancelled": say it once
-    return ProgressBar.render(progress, label, message.equalsIgnoreCase(label) ? "" : message);
+    if (message.equalsIgnoreCase(label)) {
+      return ProgressBar.render(progress, label, "");
+    }
+    // a message that goes on from the label ("serving at http://…") takes its place
+    if (message.regionMatches(true, 0, label + " ", 0, label.length() + 1)) {
+      return ProgressBar.render(progress, message, "");
+    }
+    return ProgressBar.render(progress, label, message);
   }
 
   /**
@@ -112,13 +125,17 @@ final class WatchPrinter implements Consumer<JobEvent> {
     }
   }
 
-  private void redraw() {
+  /** {@code keep}: the line is printed whole (never cut to the width) and ended. */
+  private void redraw(boolean keep) {
     String text = line();
-    if (maxWidth > 10 && text.length() > maxWidth - 1) {
+    if (!keep && maxWidth > 10 && text.length() > maxWidth - 1) {
       text = text.substring(0, maxWidth - 2) + "…";
     }
     int pad = Math.max(0, drawnWidth - text.length());
     out.print("\r" + text + " ".repeat(pad));
     drawnWidth = text.length();
+    if (keep) {
+      finish();
+    }
   }
 }

@@ -24,13 +24,15 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run a worker until SIGINT/SIGTERM, then finish running jobs (up to --shutdown-timeout).",
-      "Only the built-in 'demo' handler runs from here (--demo): params steps [10], step_ms [300],"
-          + " fail (fails at the middle step), partial (ends PARTIAL). Write real workers with"
-          + " io.overseer.client.worker.Worker.",
+      "Only the built-in handlers run from here (--demo): type 'demo', params steps [10],"
+          + " step_ms [300], fail (fails at the middle step), partial (ends PARTIAL); and type"
+          + " 'demo-service', an HTTP server on a free local port that answers GET / with the job"
+          + " id until 'overseer stop ID'. Write real workers with io.overseer.client.worker.Worker.",
       "Prints a line per job started and finished (JSON lines with --output json)."
     })
 final class WorkerCommand extends ServerCommand {
-  @Option(names = "--demo", description = "Serve jobs of type demo with the built-in handler.")
+  @Option(names = "--demo",
+      description = "Serve jobs of types demo and demo-service with the built-in handlers.")
   boolean demo;
 
   @Option(names = "--queue", paramLabel = "QUEUE", split = ",",
@@ -71,14 +73,15 @@ final class WorkerCommand extends ServerCommand {
             .leaseDuration(lease)
             .shutdownTimeout(shutdownTimeout)
             .handler(DemoHandler.TYPE, new DemoHandler())
+            .handler(DemoServiceHandler.TYPE, new DemoServiceHandler())
             .listener(new Printer(out(), output.json()))
             .build();
     CountDownLatch stopped = new CountDownLatch(1);
     // The JVM runs this on SIGINT/SIGTERM and exits when it returns: the graceful part.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Thread hook = new Thread(() -> {
       if (!output.json()) {
         out().println("stopping: letting " + worker.activeJobs() + " running job(s) finish (up to "
-            + Texts.duration(shutdownTimeout) + ")");
+            + Texts.duration(shutdownTimeout) + "; services are handed back)");
         out().flush();
       }
       worker.shutdown(shutdownTimeout);
@@ -88,15 +91,26 @@ final class WorkerCommand extends ServerCommand {
         out().flush();
       }
       stopped.countDown();
-    }, "overseer-worker-shutdown"));
+    }, "overseer-worker-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     worker.start();
     if (!output.json()) {
-      out().println("worker " + worker.workerId() + " serving type demo on "
+      out().println("worker " + worker.workerId() + " serving types demo, demo-service on "
           + (queues.isEmpty() ? "every queue" : "queue(s) " + String.join(",", queues))
           + " at " + target() + ", concurrency " + concurrency + " (Ctrl-C to stop)");
       out().flush();
     }
-    stopped.await();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) { // run from a thread (tests): the same shutdown, now
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+        hook.run();
+      } catch (IllegalStateException jvmExiting) {
+        // the hook is running already
+      }
+      throw e;
+    }
     return 0;
   }
 

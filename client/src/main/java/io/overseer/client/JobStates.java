@@ -11,7 +11,10 @@ public final class JobStates {
 
   private JobStates() {}
 
-  /** COMPLETED, FAILED, PARTIAL and CANCELLED never change again. */
+  /**
+   * COMPLETED, FAILED, PARTIAL and CANCELLED never change again; every other state (QUEUED,
+   * WAITING, RUNNING, SERVING, STOPPING) is live.
+   */
   public static boolean isTerminal(JobState state) {
     return state == JobState.JOB_STATE_COMPLETED
         || state == JobState.JOB_STATE_FAILED
@@ -51,7 +54,10 @@ public final class JobStates {
         .toLowerCase(Locale.ROOT);
   }
 
-  /** {@code queued, running, completed, failed, partial, cancelled}. */
+  /**
+   * {@code queued, running, completed, failed, partial, cancelled, serving, stopping, waiting}: every
+   * state, in the proto's order.
+   */
   public static String acceptedValues() {
     return Arrays.stream(JobState.values())
         .filter(s -> s != JobState.UNRECOGNIZED && s != JobState.JOB_STATE_UNSPECIFIED)

@@ -22,6 +22,7 @@ import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
 import io.overseer.v1.LogLine;
 import io.overseer.v1.WatchJobLogsRequest;
+import io.overseer.v1.StopJobRequest;
 import io.overseer.v1.WatchJobRequest;
 import io.overseer.v1.WorkerServiceGrpc;
 import java.time.Duration;
@@ -150,6 +151,21 @@ public final class OverseerClient implements AutoCloseable {
       request.setReason(reason);
     }
     return call(() -> jobs.cancelJob(request.build()));
+  }
+
+  /**
+   * Stops a service job: a SERVING job becomes STOPPING (its worker is told to stop the service
+   * and completes the job; the server fails it if that takes longer than its stop grace period);
+   * a STOPPING one is returned as it is. A job that never served is cancelled as by {@link
+   * #cancel} (a QUEUED one at once). Stopping a terminal job is FAILED_PRECONDITION {@code
+   * INVALID_TRANSITION}.
+   */
+  public Job stop(String id, String reason) {
+    StopJobRequest.Builder request = StopJobRequest.newBuilder().setId(id);
+    if (reason != null) {
+      request.setReason(reason);
+    }
+    return call(() -> jobs.stopJob(request.build()));
   }
 
   /** The job's whole event log, oldest first. */

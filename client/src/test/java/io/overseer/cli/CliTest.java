@@ -12,10 +12,12 @@ import io.overseer.client.Structs;
 import io.overseer.client.testing.FakeJobService.WatchScript;
 import io.overseer.client.testing.FakeOverseer;
 import io.overseer.v1.CreateJobRequest;
+import io.overseer.v1.Endpoint;
 import io.overseer.v1.Job;
 import io.overseer.v1.JobState;
 import io.overseer.v1.ListJobEventsResponse;
 import io.overseer.v1.ListJobsResponse;
+import io.overseer.v1.StopJobRequest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -39,6 +41,9 @@ class CliTest {
       return err.lines().toList();
     }
   }
+
+  private static final Endpoint HTTP =
+      Endpoint.newBuilder().setName("http").setUri("http://127.0.0.1:8080/").build();
 
   private FakeOverseer server;
 
@@ -81,8 +86,8 @@ class CliTest {
   void helpExitsZero() {
     Run top = cli("--help");
     assertEquals(0, top.code());
-    for (String command : List.of("submit", "get", "ls", "cancel", "events", "assets", "logs", "watch",
-        "worker", "token")) {
+    for (String command : List.of("submit", "get", "ls", "cancel", "stop", "events", "assets", "logs",
+        "watch", "worker", "token")) {
       assertTrue(top.out().contains(command), command);
     }
     Run submit = cli("submit", "--help");
@@ -173,6 +178,75 @@ class CliTest {
     Run cancel = call("cancel", job.getId(), "--reason", "no longer needed");
     assertEquals(0, cancel.code(), cancel.err());
     assertEquals("job " + job.getId() + ": cancelled", cancel.out().strip());
+  }
+
+  @Test
+  void stopSaysWhatBecameOfTheJobAndARefusalExitsFour() throws Exception {
+    Job serving = server.jobs.add(Job.newBuilder().setType("demo-service").setQueue("default")
+        .setState(JobState.JOB_STATE_SERVING).addEndpoints(HTTP));
+    Run stop = call("stop", serving.getId(), "--reason", "done with it");
+    assertEquals(0, stop.code(), stop.err());
+    assertEquals("job " + serving.getId() + ": stopping (it completes when its worker has closed"
+        + " the service)", stop.out().strip());
+    StopJobRequest sent = (StopJobRequest) server.jobs.requests.poll(5, TimeUnit.SECONDS);
+    assertEquals(serving.getId(), sent.getId());
+    assertEquals("done with it", sent.getReason());
+
+    Job queued = server.jobs.add(Job.newBuilder().setType("demo-service")
+        .setState(JobState.JOB_STATE_QUEUED));
+    Run json = call("stop", queued.getId(), "--output", "json");
+    assertEquals(0, json.code(), json.err());
+    assertEquals(JobState.JOB_STATE_CANCELLED,
+        CliTest.<Job>parse(json.out(), Job.newBuilder()).getState());
+    Job running = server.jobs.add(Job.newBuilder().setType("demo-service")
+        .setState(JobState.JOB_STATE_RUNNING));
+    assertEquals("job " + running.getId() + ": cancel requested (running, it never served; it"
+        + " ends when its worker stops)", call("stop", running.getId()).out().strip());
+
+    Job done = server.jobs.add(Job.newBuilder().setType("demo-service")
+        .setState(JobState.JOB_STATE_COMPLETED));
+    Run refused = call("stop", done.getId());
+    assertEquals(4, refused.code());
+    assertEquals(List.of(
+        "error: FAILED_PRECONDITION: job " + done.getId() + " cannot go from COMPLETED to STOPPING",
+        "reason: INVALID_TRANSITION",
+        "hint: the job is COMPLETED, a terminal state: it cannot change any more"),
+        refused.errLines());
+    assertEquals("", refused.out());
+  }
+
+  @Test
+  void getShowsWhereAServiceServesAndItsStopRequest() {
+    Job job = server.jobs.add(Job.newBuilder().setType("demo-service").setQueue("default")
+        .setState(JobState.JOB_STATE_STOPPING).setStopRequested(true).addEndpoints(HTTP)
+        .addEndpoints(HTTP.toBuilder().setName("metrics").setUri("http://127.0.0.1:9464/metrics")));
+    Run get = call("get", job.getId());
+    assertEquals(0, get.code(), get.err());
+    List<String> lines = get.out().lines().toList();
+    assertTrue(lines.stream().anyMatch(l -> l.matches("state: +stopping \\(stop requested\\)")),
+        get.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches("endpoints: +\\Q"
+        + "http://127.0.0.1:8080/ (http), http://127.0.0.1:9464/metrics (metrics)\\E")),
+        get.out());
+  }
+
+  @Test
+  void watchShowsWhereTheServiceServesAndFollowsItToItsEnd() {
+    server.jobs.watchScripts.add(new WatchScript(List.of(
+        state("j", 1, JobState.JOB_STATE_UNSPECIFIED, JobState.JOB_STATE_QUEUED, "created"),
+        state("j", 2, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING, "claimed"),
+        state("j", 3, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SERVING,
+            "serving at http://127.0.0.1:8080/ (http): demo service up"),
+        state("j", 4, JobState.JOB_STATE_SERVING, JobState.JOB_STATE_STOPPING, "done with it"),
+        state("j", 5, JobState.JOB_STATE_STOPPING, JobState.JOB_STATE_COMPLETED, "")), null));
+    Run run = call("watch", "j");
+    assertEquals(0, run.code(), run.err());
+    assertEquals(List.of(
+        "[--------------------]   0%  queued  created",
+        "[--------------------]   0%  running  claimed",
+        "[--------------------]   0%  serving at http://127.0.0.1:8080/ (http): demo service up",
+        "[--------------------]   0%  stopping  done with it",
+        "[####################] 100%  completed"), run.out().lines().toList());
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.overseer.client.worker.JobResult;
 import io.overseer.client.worker.NonRetryableException;
 import io.overseer.v1.AddAssetRequest;
 import io.overseer.v1.Asset;
+import io.overseer.v1.Endpoint;
 import io.overseer.v1.Job;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,26 @@ class DemoHandlerTest {
       if (cancelled) {
         throw new JobCancelledException("cancelled");
       }
+    }
+
+    @Override
+    public Job serving(List<Endpoint> endpoints, String message) {
+      throw new UnsupportedOperationException("the demo handler does not serve");
+    }
+
+    @Override
+    public void awaitStop() {
+      throw new UnsupportedOperationException("the demo handler does not serve");
+    }
+
+    @Override
+    public boolean awaitStop(java.time.Duration timeout) {
+      throw new UnsupportedOperationException("the demo handler does not serve");
+    }
+
+    @Override
+    public boolean isStopRequested() {
+      return false;
     }
 
     @Override

@@ -74,6 +74,24 @@ class WatchPrinterTest {
   }
 
   @Test
+  void theServingLineStaysOnATerminalWhole() {
+    StringWriter text = new StringWriter();
+    WatchPrinter printer = new WatchPrinter(new PrintWriter(text), WatchPrinter.Mode.TTY, 40);
+    printer.accept(state("j", 1, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING, "claimed"));
+    printer.accept(state("j", 2, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SERVING,
+        "serving at http://127.0.0.1:8080/ (http)"));
+    printer.accept(state("j", 3, JobState.JOB_STATE_SERVING, JobState.JOB_STATE_STOPPING, "bye"));
+    printer.accept(state("j", 4, JobState.JOB_STATE_STOPPING, JobState.JOB_STATE_COMPLETED, ""));
+    printer.finish();
+    List<String> lines = List.of(text.toString().split(System.lineSeparator()));
+    assertEquals(2, lines.size(), text.toString());
+    assertTrue(lines.get(0).endsWith(
+        "\r[--------------------]   0%  serving at http://127.0.0.1:8080/ (http)"), lines.get(0));
+    assertTrue(lines.get(1).stripTrailing().endsWith("\r[####################] 100%  completed"),
+        lines.get(1));
+  }
+
+  @Test
   void completionFillsTheBar() {
     StringWriter text = new StringWriter();
     WatchPrinter printer = new WatchPrinter(new PrintWriter(text), WatchPrinter.Mode.LINES, 120);

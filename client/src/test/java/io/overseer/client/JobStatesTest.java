@@ -36,4 +36,14 @@ class JobStatesTest {
     assertFalse(JobStates.isTerminal(JobState.JOB_STATE_QUEUED));
     assertEquals("running", JobStates.label(JobState.JOB_STATE_RUNNING));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"serving", "stopping", "waiting"})
+  void theServiceAndWaitingStatesParseAndAreLive(String name) {
+    JobState state = JobStates.parse(name);
+    assertEquals(state, JobStates.parse("JOB_STATE_" + name.toUpperCase(java.util.Locale.ROOT)));
+    assertEquals(name, JobStates.label(state));
+    assertFalse(JobStates.isTerminal(state), name);
+    assertTrue(JobStates.acceptedValues().contains(name), JobStates.acceptedValues());
+  }
 }

@@ -7,11 +7,17 @@ import io.overseer.client.OverseerException;
 import io.overseer.client.Structs;
 import io.overseer.v1.AddAssetRequest;
 import io.overseer.v1.Asset;
+import io.overseer.v1.Endpoint;
 import io.overseer.v1.Job;
 import io.overseer.v1.Lease;
+import io.overseer.v1.ReportServingRequest;
 import io.overseer.v1.WorkerServiceGrpc;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +54,10 @@ final class ActiveJob implements JobContext {
   private volatile StopReason stopReason = StopReason.NONE;
   private volatile boolean leaseLost;
   private volatile Runnable onStop = () -> {};
+  private boolean serving; // guarded by threadLock: ReportServing was accepted
+  private boolean workerShuttingDown; // guarded by threadLock
+  private volatile boolean stopRequested; // written under threadLock
+  private final CountDownLatch mustEnd = new CountDownLatch(1); // a stop request, or stop()
 
   ActiveJob(
       Lease lease,
@@ -141,6 +151,81 @@ final class ActiveJob implements JobContext {
   }
 
   @Override
+  public Job serving(List<Endpoint> endpoints, String message) {
+    ReportServingRequest request =
+        ReportServingRequest.newBuilder()
+            .setJobId(jobId())
+            .setLeaseToken(lease.getLeaseToken())
+            .addAllEndpoints(Objects.requireNonNull(endpoints, "endpoints"))
+            .setMessage(message == null ? "" : message)
+            .build();
+    heartbeat.flush(stub); // progress reported before serving is recorded before it
+    Backoff backoff = Backoff.fast();
+    long giveUpAt = System.nanoTime() + retryBudget.toNanos();
+    while (true) {
+      try {
+        Job job = stub.reportServing(request);
+        heartbeat.serving();
+        boolean handBack;
+        synchronized (threadLock) {
+          serving = true;
+          handBack = workerShuttingDown && !stopRequested;
+        }
+        if (handBack) {
+          stopForShutdown(); // it started serving while the worker shuts down: hand it back
+        }
+        return job;
+      } catch (StatusRuntimeException e) {
+        OverseerException error = OverseerException.from(e);
+        if (error.isLeaseLost()) {
+          markLeaseLost();
+          throw error;
+        }
+        // the same report repeated gets the job, so even a DEADLINE_EXCEEDED is safe to retry
+        if (!error.isTransient() || System.nanoTime() >= giveUpAt) {
+          throw error;
+        }
+        log.warn("{}: ReportServing failed ({}), retrying", this, error.getMessage());
+        if (!backoff.sleep()) {
+          throw error; // interrupted: the job is being stopped
+        }
+      }
+    }
+  }
+
+  @Override
+  public void awaitStop() throws JobCancelledException, InterruptedException {
+    awaitStop(null);
+  }
+
+  @Override
+  public boolean awaitStop(Duration timeout) throws JobCancelledException, InterruptedException {
+    synchronized (threadLock) {
+      if (!serving) {
+        throw new IllegalStateException(this + ": awaitStop() before serving(): report where the"
+            + " service is first");
+      }
+    }
+    try {
+      if (timeout == null) {
+        mustEnd.await();
+      } else {
+        mustEnd.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      checkCancelled(); // the interrupt came with a stop reason: say which
+      throw e;
+    }
+    checkCancelled();
+    return stopRequested;
+  }
+
+  @Override
+  public boolean isStopRequested() {
+    return stopRequested;
+  }
+
+  @Override
   public Asset addAsset(AddAssetRequest.Builder asset) {
     AddAssetRequest request =
         asset.clone().setJobId(jobId()).setLeaseToken(lease.getLeaseToken()).build();
@@ -181,6 +266,30 @@ final class ActiveJob implements JobContext {
     return leaseLost;
   }
 
+  /** A heartbeat said {@code stop_requested}: {@link #awaitStop()} returns (nothing interrupted). */
+  void requestStop() {
+    synchronized (threadLock) {
+      stopRequested = true;
+    }
+    mustEnd.countDown();
+  }
+
+  /**
+   * The worker started shutting down: a serving job is stopped at once, to be handed back (nobody
+   * asked it to stop, and it would not end by itself within the shutdown timeout); a running
+   * job may still finish, and so may a service already asked to stop.
+   */
+  void workerShuttingDown() {
+    boolean handBack;
+    synchronized (threadLock) {
+      workerShuttingDown = true;
+      handBack = serving && !stopRequested;
+    }
+    if (handBack) {
+      stopForShutdown();
+    }
+  }
+
   /** A heartbeat said {@code cancel_requested}: stop the handler. */
   void requestCancel() {
     stop(StopReason.CANCEL_REQUESTED);
@@ -210,6 +319,7 @@ final class ActiveJob implements JobContext {
       }
       interruptHandler();
     }
+    mustEnd.countDown();
     if (first) {
       onStop.run();
     }

@@ -16,6 +16,23 @@ package io.overseer.client.worker;
  * then throws (e.g. the {@link InterruptedException}, or {@link JobContext#checkCancelled()})
  * acknowledges it and the job ends CANCELLED. A handler that returns normally anyway completes the
  * job: the work is done.
+ *
+ * <p>A service job (a notebook, a model server) starts its service, calls {@link
+ * JobContext#serving} with where it is, then {@link JobContext#awaitStop()}, which returns when a
+ * caller stops the job (close the service and return: COMPLETED) and throws when it is cancelled,
+ * its lease is lost or the worker shuts down (close the service and let it propagate):
+ *
+ * <pre>{@code
+ * HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+ * server.start();
+ * try {
+ *   ctx.serving("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+ *   ctx.awaitStop();
+ * } finally {
+ *   server.stop(0);
+ * }
+ * return JobResult.empty();
+ * }</pre>
  */
 @FunctionalInterface
 public interface JobHandler {

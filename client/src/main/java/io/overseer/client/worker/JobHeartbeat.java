@@ -35,11 +35,13 @@ import org.slf4j.LoggerFactory;
 final class JobHeartbeat {
   private static final Logger log = LoggerFactory.getLogger(JobHeartbeat.class);
   private static final int MAX_QUEUED_STAGES = 16; // beyond this, stage changes merge too
+  /** The longest time between heartbeats of a serving job: how soon a stop request reaches it. */
+  static final long SERVING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ActiveJob job;
   private final ScheduledExecutorService scheduler;
   private final WorkerServiceGrpc.WorkerServiceStub stub;
-  private final long intervalNanos;
+  private long intervalNanos; // guarded by lock (shorter once the job serves)
   private final long progressIntervalNanos;
   private final long callTimeoutNanos;
   private final com.google.protobuf.Duration leaseDuration;
@@ -99,6 +101,19 @@ final class JobHeartbeat {
       long delay = nextReportDelayLocked();
       if (timerDueNanos - System.nanoTime() > delay) {
         scheduleLocked(delay);
+      }
+    }
+  }
+
+  /**
+   * The job serves: from now on a heartbeat goes at least every {@link #SERVING_INTERVAL_NANOS},
+   * so that a stop request (or a cancellation) reaches the handler within about a second.
+   */
+  void serving() {
+    synchronized (lock) {
+      intervalNanos = Math.min(intervalNanos, SERVING_INTERVAL_NANOS);
+      if (!inFlight && timerDueNanos - System.nanoTime() > intervalNanos) {
+        scheduleLocked(intervalNanos);
       }
     }
   }
@@ -263,6 +278,9 @@ final class JobHeartbeat {
     }
     if (response != null && response.getCancelRequested()) {
       job.requestCancel();
+    }
+    if (response != null && response.getStopRequested()) {
+      job.requestStop();
     }
   }
 

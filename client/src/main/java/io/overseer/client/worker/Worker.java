@@ -155,7 +155,9 @@ public final class Worker implements AutoCloseable {
   /**
    * Stops claiming, lets jobs in flight finish for up to {@code timeout}, then interrupts the
    * rest (each is handed back with a retryable FailJob, for which they get up to 10 s more) and
-   * releases the threads. Jobs are never reported twice. Safe to call more than once.
+   * releases the threads. Serving jobs (see {@link JobContext#serving}) not asked to stop are
+   * stopped and handed back at once: the server re-queues them, to be served elsewhere while
+   * attempts are left. Jobs are never reported twice. Safe to call more than once.
    *
    * <p>A claim long-poll in flight is cancelled; if the server had already leased a job to it,
    * that job comes back when the lease expires.
@@ -176,6 +178,7 @@ public final class Worker implements AutoCloseable {
         claimThread.join();
       }
       long deadline = System.nanoTime() + timeout.toNanos();
+      active.forEach(ActiveJob::workerShuttingDown); // serving jobs are handed back at once
       handlerPool.shutdown(); // jobs claimed and waiting for a thread still run
       boolean drained = handlerPool.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
       if (!drained) {

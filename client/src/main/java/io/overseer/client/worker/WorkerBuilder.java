@@ -100,7 +100,10 @@ public final class WorkerBuilder {
     return this;
   }
 
-  /** Time between heartbeats of a running job (a third of the lease duration). */
+  /**
+   * Time between heartbeats of a running job (a third of the lease duration); at most 1 s while
+   * a job serves (see {@link JobContext#serving}), so that a stop request reaches it soon.
+   */
   public WorkerBuilder heartbeatInterval(Duration interval) {
     this.heartbeatInterval = interval;
     return this;

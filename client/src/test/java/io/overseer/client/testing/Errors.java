@@ -37,6 +37,16 @@ public final class Errors {
         "the job was re-queued or claimed by another worker");
   }
 
+  public static StatusRuntimeException invalidTransition(
+      String jobId, io.overseer.v1.JobState from, io.overseer.v1.JobState to) {
+    String state = from.name().substring("JOB_STATE_".length());
+    String requested = to.name().substring("JOB_STATE_".length());
+    return rich(Status.Code.FAILED_PRECONDITION,
+        "job " + jobId + " cannot go from " + state + " to " + requested, "INVALID_TRANSITION",
+        Map.of("job_id", jobId, "state", state, "requested_state", requested),
+        "the job is " + state + ", a terminal state: it cannot change any more");
+  }
+
   public static StatusRuntimeException notFound(String jobId) {
     return rich(Status.Code.NOT_FOUND, "job " + jobId + " not found", "JOB_NOT_FOUND",
         Map.of("job_id", jobId), "check the id with 'overseer ls'");

@@ -16,6 +16,7 @@ import io.overseer.v1.ListJobEventsRequest;
 import io.overseer.v1.ListJobEventsResponse;
 import io.overseer.v1.ListJobsRequest;
 import io.overseer.v1.ListJobsResponse;
+import io.overseer.v1.StopJobRequest;
 import io.overseer.v1.WatchJobRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +112,33 @@ public final class FakeJobService extends JobServiceGrpc.JobServiceImplBase {
       Job job = find(request.getId()).toBuilder().setState(JobState.JOB_STATE_CANCELLED).build();
       jobs.replaceAll(j -> j.getId().equals(job.getId()) ? job : j);
       response.onNext(job);
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+    }
+  }
+
+  /**
+   * SERVING → STOPPING, QUEUED → CANCELLED, RUNNING: cancel requested; a terminal job is
+   * INVALID_TRANSITION.
+   */
+  @Override
+  public void stopJob(StopJobRequest request, StreamObserver<Job> response) {
+    requests.add(request);
+    try {
+      Job job = find(request.getId());
+      Job.Builder stopped = job.toBuilder();
+      switch (job.getState()) {
+        case JOB_STATE_QUEUED -> stopped.setState(JobState.JOB_STATE_CANCELLED);
+        case JOB_STATE_SERVING, JOB_STATE_STOPPING ->
+            stopped.setState(JobState.JOB_STATE_STOPPING).setStopRequested(true);
+        case JOB_STATE_RUNNING -> stopped.setCancelRequested(true);
+        default -> throw Errors.invalidTransition(job.getId(), job.getState(),
+            JobState.JOB_STATE_STOPPING);
+      }
+      Job done = stopped.build();
+      jobs.replaceAll(j -> j.getId().equals(done.getId()) ? done : j);
+      response.onNext(done);
       response.onCompleted();
     } catch (StatusRuntimeException e) {
       response.onError(e);
