@@ -3,7 +3,6 @@ package io.overseer.client;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.overseer.v1.Asset;
 import io.overseer.v1.BatchCreateJobsRequest;
@@ -32,8 +31,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A typed client for Overseer's JobService (and the WorkerService stubs the {@link
@@ -50,7 +47,6 @@ import org.slf4j.LoggerFactory;
  * Unary calls get the builder's default deadline unless a stub sets its own.
  */
 public final class OverseerClient implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(OverseerClient.class);
   private static final int MAX_PAGE_SIZE = 1000;
 
   private final ManagedChannel ownedChannel; // null when wrapping a caller's channel
@@ -211,50 +207,9 @@ public final class OverseerClient implements AutoCloseable {
    * end the watch at once.
    */
   public JobEvent watch(String id, long afterSequence, Consumer<JobEvent> consumer) {
-    long lastSequence = afterSequence;
-    JobEvent lastEvent = null;
-    Backoff backoff = Backoff.fast();
-    long failingSince = 0; // System.nanoTime() of the first failure in a row; 0: none
-    while (true) {
-      try (JobWatch stream = openWatch(id, lastSequence)) {
-        while (true) {
-          JobEvent event;
-          try {
-            if (!stream.hasNext()) {
-              return lastEvent;
-            }
-            event = stream.next();
-          } catch (OverseerException e) {
-            throw Reconnect.orRethrow(e);
-          }
-          if (event.getSequence() <= lastSequence) {
-            continue; // defensive: never deliver an event twice
-          }
-          lastSequence = event.getSequence();
-          lastEvent = event;
-          backoff.reset();
-          failingSince = 0;
-          consumer.accept(event); // its exceptions are not Reconnect: they end the watch
-          if (JobStates.isTerminal(event.getState())) {
-            return event;
-          }
-        }
-      } catch (Reconnect reconnect) {
-        long now = System.nanoTime();
-        if (failingSince == 0) {
-          failingSince = now;
-        } else if (now - failingSince > watchReconnectTimeout.toNanos()) {
-          throw reconnect.failure;
-        }
-        log.debug("watch of job {} broke off ({}), resuming after sequence {}",
-            id, reconnect.failure.getMessage(), lastSequence);
-        if (!backoff.sleep()) {
-          throw OverseerException.from(
-              Status.CANCELLED.withDescription("interrupted while watching job " + id)
-                  .asRuntimeException());
-        }
-      }
-    }
+    return new StreamFollower<JobEvent>("job " + id, after -> watch(id, after), JobEvent::getSequence,
+        event -> JobStates.isTerminal(event.getState()), watchReconnectTimeout)
+        .follow(afterSequence, consumer);
   }
 
   /** One page of a job's log lines, oldest first. */
@@ -294,75 +249,10 @@ public final class OverseerClient implements AutoCloseable {
    * Consumer)} does, so every line is delivered once and in order, across nodes.
    */
   public long watchJobLogs(String id, long afterSequence, Consumer<LogLine> consumer) {
-    long lastSequence = afterSequence;
-    Backoff backoff = Backoff.fast();
-    long failingSince = 0;
-    while (true) {
-      try (JobLogWatch stream = openLogWatch(id, lastSequence)) {
-        while (true) {
-          LogLine line;
-          try {
-            if (!stream.hasNext()) {
-              return lastSequence;
-            }
-            line = stream.next();
-          } catch (OverseerException e) {
-            throw Reconnect.orRethrow(e);
-          }
-          if (line.getSequence() <= lastSequence) {
-            continue; // defensive: never deliver a line twice
-          }
-          lastSequence = line.getSequence();
-          backoff.reset();
-          failingSince = 0;
-          consumer.accept(line);
-        }
-      } catch (Reconnect reconnect) {
-        long now = System.nanoTime();
-        if (failingSince == 0) {
-          failingSince = now;
-        } else if (now - failingSince > watchReconnectTimeout.toNanos()) {
-          throw reconnect.failure;
-        }
-        log.debug("log watch of job {} broke off ({}), resuming after sequence {}",
-            id, reconnect.failure.getMessage(), lastSequence);
-        if (!backoff.sleep()) {
-          throw OverseerException.from(
-              Status.CANCELLED.withDescription("interrupted while watching the log of job " + id)
-                  .asRuntimeException());
-        }
-      }
-    }
-  }
-
-  private JobLogWatch openLogWatch(String id, long afterSequence) {
-    try {
-      return watchJobLogs(id, afterSequence);
-    } catch (OverseerException e) {
-      throw Reconnect.orRethrow(e);
-    }
-  }
-
-  private JobWatch openWatch(String id, long afterSequence) {
-    try {
-      return watch(id, afterSequence);
-    } catch (OverseerException e) {
-      throw Reconnect.orRethrow(e);
-    }
-  }
-
-  /** Carries an UNAVAILABLE stream failure, and only that, to the reconnect logic. */
-  private static final class Reconnect extends RuntimeException {
-    final OverseerException failure;
-
-    private Reconnect(OverseerException failure) {
-      super(null, null, false, false);
-      this.failure = failure;
-    }
-
-    static RuntimeException orRethrow(OverseerException e) {
-      return e.code() == Status.Code.UNAVAILABLE ? new Reconnect(e) : e;
-    }
+    LogLine last = new StreamFollower<LogLine>("the log of job " + id, after -> watchJobLogs(id, after),
+        LogLine::getSequence, line -> false, watchReconnectTimeout)
+        .follow(afterSequence, consumer);
+    return last == null ? afterSequence : last.getSequence();
   }
 
   /** The JobService blocking stub over this client's channel (token and deadline applied). */
