@@ -165,16 +165,16 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
       response.onError(error);
       return;
     }
+    calls.add("logs " + request.getLinesCount()); // before the queue a test waits on: it reads both
     logs.add(request);
-    calls.add("logs " + request.getLinesCount());
     response.onNext(AppendJobLogsResponse.newBuilder().setLastSequence(logs.stream().mapToLong(AppendJobLogsRequest::getLinesCount).sum()).build());
     response.onCompleted();
   }
 
   /** CompleteJob's answer: the completed job, or the next scripted error. */
   private Job completeOne(CompleteJobRequest request) {
-    completions.add(request);
     calls.add("complete");
+    completions.add(request);
     StatusRuntimeException error = completeErrors.poll();
     if (error != null) {
       throw error;
@@ -189,8 +189,8 @@ public final class FakeWorkerService extends WorkerServiceGrpc.WorkerServiceImpl
 
   @Override
   public void failJob(FailJobRequest request, StreamObserver<Job> response) {
-    failures.add(request);
     calls.add("fail");
+    failures.add(request);
     JobState state;
     if (request.getErrorMessage().equals("cancelled") && !request.getRetryable()) {
       state = JobState.JOB_STATE_CANCELLED;
