@@ -7,7 +7,6 @@ import io.grpc.stub.StreamObserver;
 import io.overseer.server.core.JobOperations;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.JobEvent;
-import io.overseer.server.domain.OutOfRangeException;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.store.Database;
@@ -51,18 +50,7 @@ public final class JobWatcher implements Signals.EventListener, AutoCloseable {
    */
   public void watch(Principal principal, UUID jobId, long afterSequence, TailSink<JobEvent> sink) {
     Job job = jobs.get(principal, jobId);
-    if (afterSequence >= job.lastSequence() && job.state().isTerminal()) {
-      sink.complete();
-      return;
-    }
-    if (afterSequence > job.lastSequence()) {
-      throw new OutOfRangeException(
-          "SEQUENCE_OUT_OF_RANGE",
-          "after_sequence " + afterSequence + " is past the last event (" + job.lastSequence() + ") of job " + jobId,
-          Map.of("job_id", jobId.toString(), "last_sequence", Long.toString(job.lastSequence())),
-          "pass the sequence of the last event you received, or 0 for all events");
-    }
-    tail.open(jobId, afterSequence, sink);
+    tail.start(jobId, afterSequence, job.lastSequence(), job.state().isTerminal(), "event", sink);
   }
 
   @Override

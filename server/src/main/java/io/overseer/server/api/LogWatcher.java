@@ -6,7 +6,6 @@ import io.overseer.server.core.JobOperations;
 import io.overseer.server.core.LogOperations;
 import io.overseer.server.domain.Job;
 import io.overseer.server.domain.LogLine;
-import io.overseer.server.domain.OutOfRangeException;
 import io.overseer.server.domain.Principal;
 import io.overseer.server.signal.Signals;
 import io.overseer.server.tail.Tail;
@@ -52,19 +51,7 @@ public final class LogWatcher implements Signals.EventListener, AutoCloseable {
    */
   public void watch(Principal principal, UUID jobId, long afterSequence, TailSink<LogLine> sink) {
     Job job = jobs.get(principal, jobId);
-    long last = logs.lastSequence(jobId);
-    if (afterSequence >= last && job.state().isTerminal()) {
-      sink.complete();
-      return;
-    }
-    if (afterSequence > last) {
-      throw new OutOfRangeException(
-          "SEQUENCE_OUT_OF_RANGE",
-          "after_sequence " + afterSequence + " is past the last log line (" + last + ") of job " + jobId,
-          Map.of("job_id", jobId.toString(), "last_sequence", Long.toString(last)),
-          "pass the sequence of the last line you received, or 0 for all lines");
-    }
-    tail.open(jobId, afterSequence, sink);
+    tail.start(jobId, afterSequence, logs.lastSequence(jobId), job.state().isTerminal(), "log line", sink);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.overseer.server.tail;
 
+import io.overseer.server.domain.OutOfRangeException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +62,28 @@ public final class Tail<T> implements AutoCloseable {
   /** Streams currently open. */
   public int activeStreams() {
     return active.get();
+  }
+
+  /**
+   * Starts a watch where every watch starts: at or past the last stored item of a terminal job it
+   * ends at once (OK); past the last item of a live job it is OUT_OF_RANGE, before any stream;
+   * else {@link #open}.
+   *
+   * @param item what the items are called in the error ("event", "log line")
+   */
+  public void start(UUID jobId, long afterSequence, long lastSequence, boolean terminal, String item, TailSink<T> sink) {
+    if (afterSequence >= lastSequence && terminal) {
+      sink.complete();
+      return;
+    }
+    if (afterSequence > lastSequence) {
+      throw new OutOfRangeException(
+          "SEQUENCE_OUT_OF_RANGE",
+          "after_sequence " + afterSequence + " is past the last " + item + " (" + lastSequence + ") of job " + jobId,
+          Map.of("job_id", jobId.toString(), "last_sequence", Long.toString(lastSequence)),
+          "pass the sequence of the last " + item + " you received, or 0 for all " + item + "s");
+    }
+    open(jobId, afterSequence, sink);
   }
 
   /**
